@@ -1,0 +1,6 @@
+/**
+ * The `execmem` command's entry point, loaded by `bin/execmem.js`.
+ *
+ * @packageDocumentation
+ */
+export { run as main } from './program';
