@@ -11,5 +11,6 @@ export function packageBuild(entry: Record<string, string> = { index: 'src/index
     target: 'node20',
     splitting: false,
     treeshake: true,
+    shims: true,
   } satisfies Options);
 }

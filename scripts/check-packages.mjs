@@ -13,7 +13,7 @@ for (const dir of readdirSync(join(root, 'packages'))) {
   if (isPrivate) continue;
   for (const [tool, args] of [
     ['publint', ['--strict']],
-    ['attw', ['--pack', '.', '--format', 'table-flipped']],
+    ['attw', ['--pack', '.', '--profile', 'node16', '--format', 'table-flipped']],
   ]) {
     process.stdout.write(`${name}: ${tool}\n`);
     try {
