@@ -1,4 +1,8 @@
-import type { Isa, IsaState } from '@execmem/core';
+import { arm64Arch, arm64BpfJit, arm64BpfRuntime } from '@execmem/arch-arm64';
+import { riscvArch, riscvBpfJit, riscvBpfRuntime } from '@execmem/arch-riscv';
+import { x86Arch, x86BpfJit, x86BpfRuntime } from '@execmem/arch-x86';
+import type { Arch, BpfJitBackend, Isa, IsaState } from '@execmem/core';
+import type { BpfNativeRuntime } from '@execmem/jit';
 import { Option } from 'commander';
 import { UsageError } from './usageError';
 
@@ -12,12 +16,31 @@ export interface IsaVariant {
 export interface ArchEntry {
   /** The name used with `--arch`. */
   readonly name: string;
-  /** The arch's instruction set, for the given variant. */
-  isa(variant: IsaVariant): Isa<unknown, IsaState>;
+  /** The arch, for the given variant. */
+  arch(variant: IsaVariant): Arch<unknown, IsaState>;
+  /** The arch's eBPF JIT and the native calling convention its code runs with. */
+  readonly bpf: { readonly backend: BpfJitBackend; readonly runtime: BpfNativeRuntime };
 }
 
 /** Every arch the CLI knows, in the order help lists them. */
-export const knownArches: readonly ArchEntry[] = [];
+export const knownArches: readonly ArchEntry[] = [
+  {
+    name: 'x86-64',
+    arch: () => x86Arch() as unknown as Arch<unknown, IsaState>,
+    bpf: { backend: x86BpfJit, runtime: x86BpfRuntime },
+  },
+  {
+    name: 'arm64',
+    arch: () => arm64Arch() as unknown as Arch<unknown, IsaState>,
+    bpf: { backend: arm64BpfJit, runtime: arm64BpfRuntime },
+  },
+  {
+    name: 'riscv64',
+    arch: ({ compressed = true }) =>
+      riscvArch({ compressed }) as unknown as Arch<unknown, IsaState>,
+    bpf: { backend: riscvBpfJit, runtime: riscvBpfRuntime },
+  },
+];
 
 /** The `--arch` option, listing the known arches. */
 export function archOption(): Option {
@@ -34,4 +57,9 @@ export function findArch(name: string): ArchEntry {
       `unknown arch '${name}' (known: ${knownArches.map((a) => a.name).join(', ')})`,
     );
   return arch;
+}
+
+/** The instruction set of arch `name` in the given variant. */
+export function findIsa(name: string, variant: IsaVariant = {}): Isa<unknown, IsaState> {
+  return findArch(name).arch(variant).isa;
 }

@@ -1,7 +1,8 @@
+import { atomicRmw } from './atomicRmw';
 import { fail } from './errors';
 import {
   AccessKind,
-  AtomicOp,
+  type AtomicOp,
   type CacheOp,
   ExceptionCause,
   type Isa,
@@ -217,48 +218,7 @@ export class FlatMemory implements MemoryPort {
     this.loadWords(va, size, t, 0); // old value
     w.copy64(t, 2, src, srcIndex);
     w.zext64(t, 2, t, 2, bits);
-    let write = true;
-    switch (op) {
-      case AtomicOp.Add:
-        w.add64(t, 2, t, 0, t, 2);
-        break;
-      case AtomicOp.And:
-        t[2] &= t[0];
-        t[3] &= t[1];
-        break;
-      case AtomicOp.Or:
-        t[2] |= t[0];
-        t[3] |= t[1];
-        break;
-      case AtomicOp.Xor:
-        t[2] ^= t[0];
-        t[3] ^= t[1];
-        break;
-      case AtomicOp.Clear:
-        t[2] = t[0] & ~t[2];
-        t[3] = t[1] & ~t[3];
-        break;
-      case AtomicOp.Swap:
-        break;
-      case AtomicOp.CompareSwap:
-        if (w.eq64(t, 0, t, 2)) w.copy64(t, 2, src2!, src2Index);
-        else write = false;
-        break;
-      case AtomicOp.MinSigned:
-      case AtomicOp.MaxSigned: {
-        w.sext64(t, 0, t, 0, bits);
-        w.sext64(t, 2, t, 2, bits);
-        const less = w.lts64(t, 0, t, 2);
-        if ((op === AtomicOp.MinSigned) === less) w.copy64(t, 2, t, 0);
-        break;
-      }
-      case AtomicOp.MinUnsigned:
-      case AtomicOp.MaxUnsigned: {
-        const less = w.ltu64(t, 0, t, 2);
-        if ((op === AtomicOp.MinUnsigned) === less) w.copy64(t, 2, t, 0);
-        break;
-      }
-    }
+    const write = atomicRmw(op, bits, t, src2, src2Index);
     this.loadWords(va, size, out, outIndex);
     if (write) this.storeWords(va, size, t, 2);
     return true;

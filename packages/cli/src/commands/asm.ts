@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { archOption, findArch } from '../arches';
+import { archOption, findIsa } from '../arches';
 import { ExitCode } from '../exitCode';
 import { writeJson } from '../io';
 import { formatListingLine, hexBytes } from '../listing';
@@ -18,7 +18,7 @@ export const asmCommand: CommandFactory = (io, result) =>
     .option('--json', 'print JSON for machines')
     .action(
       (file: string, opts: { arch: string; rvc: boolean; origin: string; json?: boolean }) => {
-        const isa = findArch(opts.arch).isa({ compressed: opts.rvc });
+        const isa = findIsa(opts.arch, { compressed: opts.rvc });
         const origin = BigInt(opts.origin);
         const assembly = isa.assemble(io.readFile(file), { origin, compressed: opts.rvc });
         const lines = assembly.lines.flatMap((line) => {

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { archOption, findArch } from '../arches';
+import { archOption, findIsa } from '../arches';
 import { ExitCode } from '../exitCode';
 import { writeJson } from '../io';
 import { formatListingLine, hexBytes } from '../listing';
@@ -40,7 +40,7 @@ export const disasmCommand: CommandFactory = (io, result) =>
     .option('--json', 'print JSON for machines')
     .action(
       (hex: string[], opts: { arch: string; words?: boolean; origin: string; json?: boolean }) => {
-        const isa = findArch(opts.arch).isa({});
+        const isa = findIsa(opts.arch);
         const all = hex.map((h) =>
           isa.disassemble(parseByteStream(h, opts.words === true), { origin: BigInt(opts.origin) }),
         );

@@ -7,7 +7,7 @@ import {
   word64,
 } from '@execmem/core';
 import { Command } from 'commander';
-import { archOption, findArch } from '../arches';
+import { archOption, findIsa } from '../arches';
 import { ExitCode } from '../exitCode';
 import { writeJson } from '../io';
 import type { CommandFactory } from './index';
@@ -41,6 +41,9 @@ export function describeStop(stop: RunStop): string {
  * `execmem run --arch A FILE.s`: assemble, load at 0x400000 on one CPU with
  * every register 0 but the stack pointer (top of a zeroed 64 KiB stack),
  * run until the arch's trap instruction, print the registers and counters.
+ * It runs on core's `FlatMemory`, a one-CPU flat user address space as
+ * qemu-user gives a static binary: the multiprocessor `Machine` models
+ * kernel address spaces (on arm64 only TTBR1), where 0x400000 is not.
  */
 export const runCommand: CommandFactory = (io, result) =>
   new Command('run')
@@ -52,7 +55,7 @@ export const runCommand: CommandFactory = (io, result) =>
     .option('--max-steps <n>', 'stop after this many instructions', '10000000')
     .option('--json', 'print JSON for machines')
     .action((file: string, opts: { arch: string; maxSteps: string; json?: boolean }) => {
-      const isa = findArch(opts.arch).isa({});
+      const isa = findIsa(opts.arch);
       const assembly = isa.assemble(io.readFile(file), { origin: RUN_LOAD_ADDRESS });
       const memory = new FlatMemory();
       memory.write(vaFromBigint(RUN_LOAD_ADDRESS), assembly.bytes);

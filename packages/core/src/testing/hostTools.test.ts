@@ -11,6 +11,8 @@ describe('host tools', () => {
     const check = requireHostTools(['no-such-tool-x'], 'nothing', {});
     expect(check.skip).toBe(true);
     expect(check.reason).toMatch(/no-such-tool-x.*apt-get install nothing/);
-    expect(() => requireHostTools(['no-such-tool-x'], 'nothing', { CI: 'true' })).toThrow(/CI=true/);
+    expect(() => requireHostTools(['no-such-tool-x'], 'nothing', { CI: 'true' })).toThrow(
+      /CI=true/,
+    );
   });
 });

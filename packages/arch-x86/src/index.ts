@@ -1,0 +1,17 @@
+export * from './bpf';
+export * from './execmemArchSetup';
+export * from './fetchRules';
+export { assembleX86 } from './isa/assembler';
+export { type CpuidLeaf, cpuidLeaf, cpuidLeaves } from './isa/cpuid';
+export { decodeX86 } from './isa/decoder';
+export { disassembleX86, formatX86 } from './isa/disassembler';
+export { executeX86, X86Fence, X86Vector } from './isa/executor';
+export { Op, OperandKind, type X86Insn } from './isa/insn';
+export { Rflags, STATUS_FLAGS } from './isa/rflags';
+export { type X86IsaSample, x86IsaSamples } from './isa/samples';
+export { createX86State, RFLAGS_RESET, type X86State } from './isa/state';
+export { x86Isa } from './isa/x86Isa';
+export * from './memoryModel';
+export * from './mm';
+export * from './patching';
+export * from './x86Arch';

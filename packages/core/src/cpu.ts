@@ -1,0 +1,481 @@
+/**
+ * One CPU of a machine: the arch's architectural state, a decode cache,
+ * instruction fetch through its instruction view, and the
+ * {@link MemoryPort} its executor calls. `step()` runs one instruction (or
+ * takes one pending IPI); the machine's scheduler decides which CPU steps.
+ * Hot path: a step that hits the translation and decode caches allocates
+ * nothing.
+ *
+ * @module
+ */
+
+import type { Arch, SystemRegisterDef } from './arch';
+import { atomicRmw } from './atomicRmw';
+import type { Chooser } from './chooser';
+import { Counter, type Counters } from './counters';
+import type { InstructionViews } from './instructionViews';
+import { FetchStatus } from './instructionViews';
+import type { IpiController } from './ipi';
+import {
+  AccessKind,
+  type AtomicOp,
+  type CacheOp,
+  ExceptionCause,
+  type IsaState,
+  type MemoryPort,
+} from './isa';
+import { PROT_EXEC, PROT_READ, PROT_WRITE } from './pageTableFormat';
+import { PAGE_SIZE } from './physicalMemory';
+import { addObject, type StateHasher } from './stateHash';
+import { FenceOrder, type StorageModel } from './storageModel';
+import * as w from './word64';
+
+/** What a CPU is doing. */
+export const CpuStatus = {
+  /** Stopped for good (by an unhandled exception or by the machine). */
+  Stopped: 0,
+  /** Executing instructions. */
+  Running: 1,
+  /** Waiting for an interrupt (HLT, WFI); an IPI wakes it. */
+  Halted: 2,
+} as const;
+/** See the constant of the same name. */
+export type CpuStatus = (typeof CpuStatus)[keyof typeof CpuStatus];
+
+/** Why a CPU trapped: an exception the instruction raised, or a failed translation or permission check. */
+export type TrapCause = ExceptionCause | 'instructionFault' | 'dataFault';
+
+/** A trap as the machine's handler hook sees it. */
+export interface TrapEvent {
+  /** The CPU that trapped. */
+  readonly cpu: number;
+  readonly cause: TrapCause;
+  /** The exception's detail (BRK/INT3 immediate, …) or the faulting address. */
+  readonly detail: number;
+  /** Address of the instruction that trapped. */
+  readonly pc: number;
+  /** Where execution resumes on return (the same instruction, or the next for trap-class exceptions). */
+  readonly returnPc: number;
+}
+
+/**
+ * What to do after a trap: stop the CPU (the default), resume at the
+ * return address or at `resumeAt` (the handler ran in the host, like the
+ * kernel's int3 emulation), or enter simulated handler code at `vector`
+ * with the return state saved for an exception return.
+ */
+export type TrapAction =
+  | 'stop'
+  | 'resume'
+  | { readonly resumeAt: number }
+  | { readonly vector: number };
+
+/** The machine's trap hook. */
+export type TrapHandler = (event: TrapEvent) => TrapAction;
+
+/** What a CPU needs from its machine. */
+export interface CpuContext<I, S extends IsaState> {
+  readonly arch: Arch<I, S>;
+  readonly storage: StorageModel;
+  readonly views: InstructionViews;
+  readonly counters: Counters;
+  readonly ipis: IpiController;
+  readonly chooser: Chooser;
+  /** Translates `va` for an access needing `prot` (`PROT_EXEC` for fetch); the physical address, or -1 on a fault. */
+  translate(cpu: number, va: number, prot: number): number;
+  /** TLB maintenance requested by an instruction. */
+  tlbOp(cpu: number, op: number, va: number): void;
+  /** The machine's trap hook, if any. */
+  readonly onTrap: TrapHandler | undefined;
+}
+
+interface DecodeEntry<I> {
+  readonly bytes: Uint8Array;
+  readonly insn: I;
+  readonly length: number;
+  next: DecodeEntry<I> | undefined;
+}
+
+/** Decoded variants kept per address (stale fetches can make one address hold several). */
+const DECODE_VARIANTS = 4;
+const NO_TRAP = -1;
+/** `nextPc` is only meaningful inside `execute`. */
+const TRANSIENT_STATE: ReadonlySet<string> = new Set(['nextPc']);
+
+/** One CPU. It is also the {@link MemoryPort} its instructions run against. */
+export class Cpu<I = unknown, S extends IsaState = IsaState> implements MemoryPort {
+  /** Its index in the machine. */
+  readonly id: number;
+  /** Architectural state (registers, pc). */
+  readonly state: S;
+  /** See {@link CpuStatus}. */
+  status: CpuStatus = CpuStatus.Stopped;
+  /** The trap that stopped the CPU, once it stopped on one. */
+  stopEvent: TrapEvent | undefined;
+  /** Return address saved by exception entry into simulated handler code, or -1 outside a handler. */
+  savedPc = -1;
+  private readonly ctx: CpuContext<I, S>;
+  private readonly decodeCache = new Map<number, DecodeEntry<I>>();
+  private readonly window: Uint8Array;
+  private readonly sysregs = new Map<number, Uint32Array>();
+  private readonly readOnly = new Set<number>();
+  private readonly tmp = new Uint32Array(4);
+  private trapCause: TrapCause | typeof NO_TRAP = NO_TRAP;
+  private trapDetail = 0;
+  private returning = false;
+
+  constructor(id: number, ctx: CpuContext<I, S>, systemRegisters: readonly SystemRegisterDef[]) {
+    this.id = id;
+    this.ctx = ctx;
+    this.state = ctx.arch.isa.createState();
+    this.window = new Uint8Array(ctx.arch.isa.maxLength);
+    for (const r of systemRegisters) {
+      const v = new Uint32Array(2);
+      w.fromBigint(v, 0, r.reset);
+      this.sysregs.set(r.id, v);
+      if (r.readOnly) this.readOnly.add(r.id);
+    }
+  }
+
+  /** True when the scheduler may step this CPU (running, or an IPI is waiting). */
+  get runnable(): boolean {
+    return this.status === CpuStatus.Running || this.ctx.ipis.pending(this.id) > 0;
+  }
+
+  /** Starts (or restarts) the CPU at engine address `pc`. */
+  start(pc: number): void {
+    this.state.pc = pc;
+    this.status = CpuStatus.Running;
+    this.stopEvent = undefined;
+  }
+
+  /** Takes a pending IPI, or executes one instruction. */
+  step(): void {
+    const { ctx } = this;
+    if (ctx.ipis.pending(this.id) > 0) {
+      // Taken like an interrupt: entry and return synchronize the fetch stream.
+      ctx.views.exception(this.id);
+      ctx.ipis.deliver(this.id);
+      ctx.views.exception(this.id);
+      if (this.status === CpuStatus.Halted) this.status = CpuStatus.Running;
+      return;
+    }
+    if (this.status !== CpuStatus.Running) return;
+    const { isa } = ctx.arch;
+    const s = this.state;
+    const pc = s.pc;
+    if (pc % isa.alignment !== 0) {
+      this.trap(ExceptionCause.Protection, pc, pc, pc);
+      return;
+    }
+    const entry = this.fetchDecode(pc);
+    if (entry === undefined) return;
+    s.nextPc = pc + entry.length;
+    this.trapCause = NO_TRAP;
+    this.returning = false;
+    isa.execute(entry.insn, s, this);
+    ctx.counters.values[Counter.instructions]++;
+    if (this.trapCause !== NO_TRAP) {
+      if (this.trapCause === ExceptionCause.Halt) {
+        s.pc = s.nextPc;
+        this.status = CpuStatus.Halted;
+      } else this.trap(this.trapCause, this.trapDetail, pc, s.nextPc);
+    } else if (this.returning) {
+      s.pc = this.savedPc;
+      this.savedPc = -1;
+      ctx.views.exception(this.id);
+    } else s.pc = s.nextPc;
+  }
+
+  /** Mixes the CPU's state into `h`. */
+  fingerprint(h: StateHasher): void {
+    const { arch } = this.ctx;
+    if (arch.fingerprintState) arch.fingerprintState(this.state, h);
+    else addObject(h, this.state, TRANSIENT_STATE);
+    h.add(this.status);
+    h.add(this.savedPc);
+    h.add(this.ctx.ipis.pending(this.id));
+    for (const [id, v] of this.sysregs) {
+      if (this.readOnly.has(id)) continue;
+      h.add(id);
+      h.addWords(v);
+    }
+  }
+
+  /** Fetches and decodes the instruction at `pc`, trapping on a fault or an undefined encoding. */
+  private fetchDecode(pc: number): DecodeEntry<I> | undefined {
+    const { ctx } = this;
+    const { isa } = ctx.arch;
+    const block = ctx.views.rules.fetchBlock;
+    const win = this.window;
+    ctx.views.beginFetch();
+    let have = 0;
+    let entry: DecodeEntry<I> | undefined;
+    while (have < isa.maxLength) {
+      const va = pc + have;
+      const pa = ctx.translate(this.id, va, PROT_EXEC);
+      if (pa < 0) {
+        this.trap('instructionFault', va, pc, pc);
+        return undefined;
+      }
+      const n = Math.min(block - (va % block), isa.maxLength - have);
+      ctx.views.fetch(this.id, pa, n, win, have, ctx.chooser);
+      have += n;
+      entry = this.decoded(pc, have);
+      if (entry !== undefined) break;
+    }
+    const status = ctx.views.endFetch();
+    if (status & FetchStatus.Stale) ctx.counters.values[Counter.staleFetches]++;
+    if (status & FetchStatus.Torn) ctx.counters.values[Counter.tornFetches]++;
+    if (entry === undefined) this.trap(ExceptionCause.Undefined, 0, pc, pc);
+    return entry;
+  }
+
+  /**
+   * The cached decoding of the `have` fetched bytes at `pc`, decoding on a
+   * miss. Entries are checked against the fetched bytes, so remapped or
+   * patched code never runs from a stale decoding.
+   */
+  private decoded(pc: number, have: number): DecodeEntry<I> | undefined {
+    const win = this.window;
+    const head = this.decodeCache.get(pc);
+    let count = 0;
+    for (let e = head; e !== undefined; e = e.next, count++) {
+      if (e.length > have) continue;
+      let same = true;
+      for (let i = 0; i < e.length && same; i++) same = e.bytes[i] === win[i];
+      if (same) return e;
+    }
+    const d = this.ctx.arch.isa.decode(win, 0, have);
+    if (d === null) return undefined;
+    const e: DecodeEntry<I> = {
+      bytes: win.slice(0, d.length),
+      insn: d.insn,
+      length: d.length,
+      next: count < DECODE_VARIANTS ? head : undefined,
+    };
+    this.decodeCache.set(pc, e);
+    return e;
+  }
+
+  /** Handles a trap at `pc`: counts it, synchronizes, and asks the machine's hook what to do. */
+  private trap(cause: TrapCause, detail: number, pc: number, nextPc: number): void {
+    const { ctx } = this;
+    ctx.counters.values[Counter.exceptions]++;
+    if (cause === 'instructionFault' || cause === 'dataFault')
+      ctx.counters.values[Counter.faults]++;
+    ctx.views.exception(this.id);
+    const returnPc =
+      typeof cause === 'number' && ctx.arch.resumeAfter.includes(cause) ? nextPc : pc;
+    const event: TrapEvent = { cpu: this.id, cause, detail, pc, returnPc };
+    const action = ctx.onTrap ? ctx.onTrap(event) : 'stop';
+    if (action === 'stop') {
+      this.state.pc = pc;
+      this.status = CpuStatus.Stopped;
+      this.stopEvent = event;
+    } else if (action === 'resume') {
+      this.state.pc = returnPc;
+      ctx.views.exception(this.id);
+    } else if ('resumeAt' in action) {
+      this.state.pc = action.resumeAt;
+      ctx.views.exception(this.id);
+    } else {
+      this.savedPc = returnPc;
+      this.state.pc = action.vector;
+    }
+  }
+
+  private dataFault(va: number): false {
+    this.trapCause = 'dataFault';
+    this.trapDetail = va;
+    return false;
+  }
+
+  /** Physical address of `size` bytes at `va` when they sit in one page; -2 when they cross pages; -1 on a fault. */
+  private translateData(va: number, size: number, prot: number): number {
+    const pa = this.ctx.translate(this.id, va, prot);
+    if (pa < 0) return -1;
+    return (va % PAGE_SIZE) + size <= PAGE_SIZE ? pa : -2;
+  }
+
+  load(
+    va: number,
+    size: 1 | 2 | 4 | 8,
+    out: Uint32Array,
+    index: number,
+    kind: AccessKind,
+  ): boolean {
+    const { storage } = this.ctx;
+    if (kind === AccessKind.SeqCst) storage.fence(this.id, FenceOrder.StoreLoad);
+    const pa = this.translateData(va, size, PROT_READ);
+    if (pa === -1) return this.dataFault(va);
+    if (pa >= 0) storage.load(this.id, pa, size, out, index);
+    else if (!this.loadSplit(va, size, out, index)) return false;
+    if (pa >= 0 && (kind === AccessKind.Exclusive || kind === AccessKind.AcquireExclusive)) {
+      storage.markExclusive(this.id, pa);
+    }
+    return true;
+  }
+
+  /** A load crossing a page boundary, one byte at a time. */
+  private loadSplit(va: number, size: number, out: Uint32Array, index: number): boolean {
+    const t = this.tmp;
+    let lo = 0;
+    let hi = 0;
+    for (let k = size - 1; k >= 0; k--) {
+      const pa = this.ctx.translate(this.id, va + k, PROT_READ);
+      if (pa < 0) return this.dataFault(va + k);
+      this.ctx.storage.load(this.id, pa, 1, t, 0);
+      if (k >= 4) hi = ((hi << 8) | t[0]) >>> 0;
+      else lo = ((lo << 8) | t[0]) >>> 0;
+    }
+    out[index] = lo;
+    out[index + 1] = hi;
+    return true;
+  }
+
+  store(
+    va: number,
+    size: 1 | 2 | 4 | 8,
+    src: Uint32Array,
+    index: number,
+    kind: AccessKind,
+  ): boolean {
+    const { storage } = this.ctx;
+    const pa = this.translateData(va, size, PROT_WRITE);
+    if (pa === -1) return this.dataFault(va);
+    if (pa === -2) {
+      for (let k = 0; k < size; k++) {
+        if (this.ctx.translate(this.id, va + k, PROT_WRITE) < 0) return this.dataFault(va + k);
+      }
+    }
+    // A release store is ordered after every earlier store (Arm ARM B2.3.7, RVWMO rule 5).
+    if (
+      kind === AccessKind.Release ||
+      kind === AccessKind.ReleaseExclusive ||
+      kind === AccessKind.SeqCst
+    ) {
+      storage.fence(this.id, FenceOrder.StoreStore);
+    }
+    const lo = src[index];
+    const hi = size === 8 ? src[index + 1] : 0;
+    if (pa >= 0) storage.store(this.id, pa, size, mask(lo, size), hi);
+    else {
+      for (let k = 0; k < size; k++) {
+        const byte = (k < 4 ? lo >>> (8 * k) : hi >>> (8 * (k - 4))) & 0xff;
+        storage.store(this.id, this.ctx.translate(this.id, va + k, PROT_WRITE), 1, byte, 0);
+      }
+    }
+    if (kind === AccessKind.SeqCst) storage.fence(this.id, FenceOrder.StoreLoad);
+    return true;
+  }
+
+  storeConditional(
+    va: number,
+    size: 4 | 8,
+    src: Uint32Array,
+    index: number,
+    _kind: AccessKind,
+  ): number {
+    const { storage } = this.ctx;
+    const pa = this.translateData(va, size, PROT_WRITE);
+    if (pa < 0) {
+      // Exclusives must be naturally aligned, so one crossing a page is a fault too.
+      this.dataFault(va);
+      return -1;
+    }
+    if (!storage.claimExclusive(this.id, pa)) return 1;
+    // The store-exclusive succeeds atomically with respect to other writers.
+    storage.flush(this.id);
+    storage.commit(this.id, pa, size, mask(src[index], size), size === 8 ? src[index + 1] : 0);
+    return 0;
+  }
+
+  atomic(
+    op: AtomicOp,
+    va: number,
+    size: 1 | 2 | 4 | 8,
+    src: Uint32Array,
+    srcIndex: number,
+    out: Uint32Array,
+    outIndex: number,
+    _kind: AccessKind,
+    src2?: Uint32Array,
+    src2Index = 0,
+  ): boolean {
+    const { storage } = this.ctx;
+    const pa = this.translateData(va, size, PROT_READ | PROT_WRITE);
+    if (pa < 0) return this.dataFault(va);
+    // Locked instructions and AMOs drain the store buffer and act on memory directly.
+    storage.flush(this.id);
+    const t = this.tmp;
+    const bits = size * 8;
+    storage.load(this.id, pa, size, t, 0);
+    const oldLo = t[0];
+    const oldHi = t[1];
+    w.copy64(t, 2, src, srcIndex);
+    w.zext64(t, 2, t, 2, bits);
+    const write = atomicRmw(op, bits, t, src2, src2Index);
+    if (write) storage.commit(this.id, pa, size, t[2], t[3]);
+    out[outIndex] = oldLo;
+    out[outIndex + 1] = oldHi;
+    return true;
+  }
+
+  fence(kind: number): void {
+    const order = this.ctx.arch.fenceOrder(kind);
+    this.ctx.storage.fence(this.id, order);
+    if (order & FenceOrder.Completion) this.ctx.views.completeMaintenance(this.id);
+  }
+
+  cacheOp(op: CacheOp, va: number): boolean {
+    const pa = this.ctx.translate(this.id, va, PROT_READ);
+    if (pa < 0) return this.dataFault(va);
+    // Maintenance acts on the line as this CPU's earlier stores left it.
+    this.ctx.storage.flush(this.id);
+    this.ctx.views.cacheOp(this.id, op, pa);
+    this.ctx.counters.values[Counter.cacheMaintenanceOps]++;
+    return true;
+  }
+
+  contextSync(): void {
+    this.ctx.views.contextSync(this.id);
+    this.ctx.counters.values[Counter.contextSyncs]++;
+  }
+
+  tlbOp(op: number, va: number): void {
+    this.ctx.tlbOp(this.id, op, va);
+  }
+
+  exception(cause: ExceptionCause, detail: number): void {
+    this.trapCause = cause;
+    this.trapDetail = detail;
+  }
+
+  exceptionReturn(): void {
+    if (this.savedPc < 0) {
+      // Not in a handler: there is no state to return to.
+      this.exception(ExceptionCause.Undefined, 0);
+      return;
+    }
+    this.returning = true;
+  }
+
+  readSystemRegister(id: number, out: Uint32Array, index: number): boolean {
+    const r = this.sysregs.get(id);
+    if (!r) return false;
+    w.copy64(out, index, r, 0);
+    return true;
+  }
+
+  writeSystemRegister(id: number, src: Uint32Array, index: number): boolean {
+    const r = this.sysregs.get(id);
+    if (!r || this.readOnly.has(id)) return false;
+    w.copy64(r, 0, src, index);
+    return true;
+  }
+}
+
+function mask(lo: number, size: number): number {
+  return size >= 4 ? lo : lo & ((1 << (8 * size)) - 1);
+}

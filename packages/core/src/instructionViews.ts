@@ -1,0 +1,365 @@
+/**
+ * Per-CPU instruction views: what each CPU's fetch may return, executed
+ * from an arch's {@link FetchRules}.
+ *
+ * The model keeps, for every fetch block of instruction memory, its last
+ * old versions with the interval of the global write order during which
+ * each was current. Instruction memory is every frame a CPU fetched from
+ * and every frame {@link InstructionViews.track} names (the machine names
+ * code it loads or pokes through an executable mapping); data frames cost
+ * nothing. A CPU may fetch
+ * any version that was current at some instant at or after its *floor*
+ * for the block; the floor rises with the events the rules name:
+ * invalidation (IC IVAU, FENCE.I) and, for the pipeline, context
+ * synchronization (ISB, serializing instructions, exceptions). This is the
+ * operational reading of the published models (ESOP 2020 "each thread's
+ * instruction cache is a set of possibly stale writes"; x86 SDM
+ * cross-modifying code): a fetch that is not forbidden is a {@link Chooser}
+ * decision, so the simulator runs stale code exactly where the explorer
+ * finds it allowed.
+ *
+ * Versions carry the write-order interval they were current in, which is
+ * "which write each fetched byte came from" at block granularity: a fetch
+ * is stale when it returns a version no longer current, and an instruction
+ * is torn when the blocks it spans come from versions that were never
+ * current at the same instant.
+ *
+ * @module
+ */
+
+import type { Chooser } from './chooser';
+import { CacheOpEffect, type FetchRules } from './fetchRules';
+import type { CacheOp } from './isa';
+import { PAGE_SIZE, type PhysicalMemory } from './physicalMemory';
+import type { StateHasher } from './stateHash';
+import type { CommitObserver, StorageModel } from './storageModel';
+
+/** Old versions kept per fetch block; older ones are forgotten (a CPU can no longer fetch them). */
+export const MAX_BLOCK_VERSIONS = 8;
+const CLEANS = 4;
+
+/** The old versions of one fetch block, oldest first in a ring that grows up to {@link MAX_BLOCK_VERSIONS}. */
+class BlockHistory {
+  bytes: Uint8Array;
+  from: Float64Array;
+  to: Float64Array;
+  head = 0;
+  count = 0;
+  /** Instant since which memory's bytes are current. */
+  currentFrom = 0;
+  /** The last few DC CVAU instants, in a ring (created by the first clean). */
+  cleans: Float64Array | undefined;
+  cleanCount = 0;
+  constructor(private readonly block: number) {
+    this.bytes = new Uint8Array(block);
+    this.from = new Float64Array(1);
+    this.to = new Float64Array(1);
+  }
+  slot(i: number): number {
+    return (this.head + i) % this.from.length;
+  }
+  /** A slot for a new youngest version: grows the ring, or forgets the oldest version when full. */
+  push(): number {
+    const cap = this.from.length;
+    if (this.count === cap) {
+      if (cap < MAX_BLOCK_VERSIONS) {
+        const bytes = new Uint8Array(2 * cap * this.block);
+        const from = new Float64Array(2 * cap);
+        const to = new Float64Array(2 * cap);
+        for (let i = 0; i < cap; i++) {
+          const s = this.slot(i);
+          bytes.set(this.bytes.subarray(s * this.block, (s + 1) * this.block), i * this.block);
+          from[i] = this.from[s];
+          to[i] = this.to[s];
+        }
+        this.bytes = bytes;
+        this.from = from;
+        this.to = to;
+        this.head = 0;
+      } else {
+        this.head = (this.head + 1) % cap;
+        this.count--;
+      }
+    }
+    return this.slot(this.count++);
+  }
+  clean(t: number): void {
+    if (!this.cleans) this.cleans = new Float64Array(CLEANS);
+    this.cleans[this.cleanCount++ % CLEANS] = t;
+  }
+  /** The latest recorded clean at or before `t`, or 0 when none is known. */
+  cleanBefore(t: number): number {
+    let best = 0;
+    for (let i = 0; i < Math.min(this.cleanCount, CLEANS); i++) {
+      const c = this.cleans![i];
+      if (c <= t && c > best) best = c;
+    }
+    return best;
+  }
+}
+
+/** What the last fetched instruction saw (see {@link InstructionViews.endFetch}). */
+export const FetchStatus = {
+  Fresh: 0,
+  /** Some byte came from a version no longer current. */
+  Stale: 1,
+  /** The blocks came from versions never current together. */
+  Torn: 2,
+} as const;
+
+/** The instruction views of every CPU of a machine. */
+export class InstructionViews implements CommitObserver {
+  /** The rules in force. */
+  readonly rules: FetchRules;
+  private readonly memory: PhysicalMemory;
+  private readonly storage: StorageModel;
+  private readonly cpus: number;
+  private readonly block: number;
+  private readonly tracked = new Set<number>();
+  private readonly histories = new Map<number, BlockHistory>();
+  /** Instant of each CPU's last context synchronization. */
+  private readonly ctxSync: Float64Array;
+  /** Per CPU: [last, previous] whole-cache invalidation instants. */
+  private readonly allInval: Float64Array;
+  /** Per CPU: per block [last, previous] line invalidation instants. */
+  private readonly lineInval: Map<number, Float64Array>[];
+  /** Per CPU: per block the instant of its own last store there (SMC detection). */
+  private readonly ownStore: Map<number, number>[];
+  /** Per CPU: maintenance issued but not yet completed, as (effect, address) pairs. */
+  private readonly pending: number[][];
+  private fetchLo = 0;
+  private fetchHi = Number.POSITIVE_INFINITY;
+  private fetchStale = false;
+
+  constructor(memory: PhysicalMemory, storage: StorageModel, rules: FetchRules) {
+    this.memory = memory;
+    this.storage = storage;
+    this.rules = rules;
+    this.cpus = storage.cpus;
+    this.block = rules.fetchBlock;
+    this.ctxSync = new Float64Array(this.cpus);
+    this.allInval = new Float64Array(2 * this.cpus);
+    this.lineInval = Array.from({ length: this.cpus }, () => new Map());
+    this.ownStore = Array.from({ length: this.cpus }, () => new Map());
+    this.pending = Array.from({ length: this.cpus }, () => []);
+    storage.observe(this);
+  }
+
+  /** Marks the frames of `[pa, pa + size)` as instruction memory, whose old versions are kept from now on. */
+  track(pa: number, size: number): void {
+    for (let p = Math.floor(pa / PAGE_SIZE); p * PAGE_SIZE < pa + size; p++) this.tracked.add(p);
+  }
+
+  /** Starts fetching one instruction. */
+  beginFetch(): void {
+    this.fetchLo = 0;
+    this.fetchHi = Number.POSITIVE_INFINITY;
+    this.fetchStale = false;
+  }
+
+  /**
+   * Fetches `n` bytes at `pa`, all inside one fetch block, for `cpu` into
+   * `out[offset..]`, letting `chooser` pick among the versions the rules
+   * allow (alternative 0 is memory as it is). Fetching tracks the frame.
+   */
+  fetch(
+    cpu: number,
+    pa: number,
+    n: number,
+    out: Uint8Array,
+    offset: number,
+    chooser: Chooser,
+  ): void {
+    const pfn = Math.floor(pa / PAGE_SIZE);
+    if (!this.tracked.has(pfn)) this.tracked.add(pfn);
+    const blk = Math.floor(pa / this.block);
+    const h = this.histories.get(blk);
+    let from = h ? h.currentFrom : 0;
+    let to = Number.POSITIVE_INFINITY;
+    let pick = 0;
+    if (h !== undefined && h.count > 0 && this.rules.staleness !== 'coherent') {
+      const floor = this.floor(cpu, blk, h);
+      let k = 0;
+      for (let i = 0; i < h.count; i++) if (h.to[h.slot(i)] > floor) k++;
+      if (k > 0) pick = chooser.choose(k + 1, 'fetch');
+      if (pick > 0) {
+        for (let i = 0, seen = 0; i < h.count; i++) {
+          const s = h.slot(i);
+          if (h.to[s] > floor && ++seen === pick) {
+            const base = s * this.block + (pa % this.block);
+            for (let j = 0; j < n; j++) out[offset + j] = h.bytes[base + j];
+            from = h.from[s];
+            to = h.to[s];
+            break;
+          }
+        }
+      }
+    }
+    if (pick === 0) for (let j = 0; j < n; j++) out[offset + j] = this.memory.read8(pa + j);
+    else this.fetchStale = true;
+    if (from > this.fetchLo) this.fetchLo = from;
+    if (to < this.fetchHi) this.fetchHi = to;
+  }
+
+  /** Ends the instruction's fetch: a {@link FetchStatus} bit set. */
+  endFetch(): number {
+    return (
+      (this.fetchStale ? FetchStatus.Stale : 0) |
+      (this.fetchLo >= this.fetchHi ? FetchStatus.Torn : 0)
+    );
+  }
+
+  /** A context-synchronizing event on `cpu`: its pipeline restarts from the instruction cache. */
+  contextSync(cpu: number): void {
+    this.ctxSync[cpu] = this.storage.instant;
+  }
+
+  /** Exception entry or return on `cpu`. */
+  exception(cpu: number): void {
+    if (this.rules.exceptionSyncs) this.contextSync(cpu);
+  }
+
+  /**
+   * A cache-maintenance operation by `cpu` on the line containing `pa`.
+   * Under `maintenanceCompletes: 'atBarrier'` it takes effect at the
+   * issuing CPU's next completion barrier ({@link completeMaintenance});
+   * until then hardware may not have done it yet, so every fetch it would
+   * forbid stays allowed.
+   */
+  cacheOp(cpu: number, op: CacheOp, pa: number): void {
+    const effect = this.rules.cacheOps[op] ?? CacheOpEffect.None;
+    if (this.rules.maintenanceCompletes === 'atBarrier' && effect !== CacheOpEffect.SyncLocal) {
+      this.pending[cpu].push(effect, pa);
+    } else this.apply(cpu, effect, pa);
+  }
+
+  /** A barrier that waits for `cpu`'s earlier maintenance (AArch64 DSB): its pending operations take effect now. */
+  completeMaintenance(cpu: number): void {
+    const p = this.pending[cpu];
+    for (let i = 0; i < p.length; i += 2) this.apply(cpu, p[i] as CacheOpEffect, p[i + 1]);
+    p.length = 0;
+  }
+
+  private apply(cpu: number, effect: CacheOpEffect, pa: number): void {
+    const now = this.storage.instant;
+    switch (effect) {
+      case CacheOpEffect.CleanLine:
+        this.forBlocks(pa, this.rules.dcacheLine, (blk) => {
+          const h = this.histories.get(blk);
+          h?.clean(now);
+        });
+        break;
+      case CacheOpEffect.InvalidateLineAll:
+        for (let c = 0; c < this.cpus; c++) {
+          this.forBlocks(pa, this.rules.icacheLine, (blk) => {
+            let r = this.lineInval[c].get(blk);
+            if (!r) this.lineInval[c].set(blk, (r = new Float64Array(2)));
+            this.invalidate(c, r, 0, now);
+          });
+        }
+        break;
+      case CacheOpEffect.InvalidateLocal:
+        this.invalidate(cpu, this.allInval, 2 * cpu, now);
+        break;
+      case CacheOpEffect.InvalidateAll:
+        for (let c = 0; c < this.cpus; c++) this.invalidate(c, this.allInval, 2 * c, now);
+        break;
+      case CacheOpEffect.SyncLocal:
+        this.invalidate(cpu, this.allInval, 2 * cpu, now);
+        this.ctxSync[cpu] = now;
+        break;
+    }
+  }
+
+  beforeCommit(_cpu: number, pa: number, size: number): void {
+    const instant = this.storage.instant + 1;
+    for (let blk = Math.floor(pa / this.block); blk * this.block < pa + size; blk++) {
+      const start = blk * this.block;
+      if (!this.tracked.has(Math.floor(start / PAGE_SIZE))) continue;
+      let h = this.histories.get(blk);
+      if (!h) this.histories.set(blk, (h = new BlockHistory(this.block)));
+      const s = h.push();
+      for (let j = 0; j < this.block; j++)
+        h.bytes[s * this.block + j] = this.memory.read8(start + j);
+      h.from[s] = h.currentFrom;
+      h.to[s] = instant;
+      h.currentFrom = instant;
+    }
+  }
+
+  afterCommit(cpu: number, pa: number, size: number, instant: number): void {
+    if (!this.rules.ownStoreSyncs) return;
+    for (let blk = Math.floor(pa / this.block); blk * this.block < pa + size; blk++) {
+      if (this.histories.has(blk)) this.ownStore[cpu].set(blk, instant);
+    }
+  }
+
+  /** Mixes every CPU's view into `h`. */
+  fingerprint(h: StateHasher): void {
+    h.addWords(new Uint32Array(this.ctxSync.buffer));
+    h.addWords(new Uint32Array(this.allInval.buffer));
+    for (let c = 0; c < this.cpus; c++) {
+      h.add(this.lineInval[c].size);
+      for (const [blk, r] of this.lineInval[c]) {
+        h.add(blk);
+        h.add(r[0]);
+        h.add(r[1]);
+      }
+      h.add(this.ownStore[c].size);
+      for (const [blk, t] of this.ownStore[c]) {
+        h.add(blk);
+        h.add(t);
+      }
+      h.add(this.pending[c].length);
+      for (const v of this.pending[c]) h.add(v);
+    }
+    h.add(this.histories.size);
+    for (const [blk, v] of this.histories) {
+      h.add(blk);
+      h.add(v.currentFrom);
+      h.add(v.count);
+      for (let i = 0; i < v.count; i++) {
+        const s = v.slot(i);
+        h.add(v.from[s]);
+        h.add(v.to[s]);
+        h.addWords(v.bytes, s * this.block, (s + 1) * this.block);
+      }
+      for (let i = 0; i < Math.min(v.cleanCount, CLEANS); i++) h.add(v.cleans![i]);
+    }
+  }
+
+  /** The earliest instant whose version of `blk` `cpu` may still fetch. */
+  private floor(cpu: number, blk: number, h: BlockHistory): number {
+    const ctx = this.ctxSync[cpu];
+    let f: number;
+    if (this.rules.staleness === 'untilContextSync') f = ctx;
+    else {
+      f = effective(this.allInval, 2 * cpu, ctx);
+      const r = this.lineInval[cpu].get(blk);
+      if (r) f = Math.max(f, effective(r, 0, ctx));
+    }
+    const own = this.ownStore[cpu].get(blk);
+    if (own !== undefined && own > f) f = own;
+    return this.rules.cleanToPou ? h.cleanBefore(f) : f;
+  }
+
+  /** Records an invalidation at `now` in the [last, previous] pair `r[i..i+1]` of `cpu`. */
+  private invalidate(cpu: number, r: Float64Array, i: number, now: number): void {
+    if (r[i] <= this.ctxSync[cpu]) r[i + 1] = r[i];
+    r[i] = now;
+  }
+
+  private forBlocks(pa: number, line: number, f: (blk: number) => void): void {
+    const start = pa - (pa % line);
+    for (let a = start; a < start + line; a += this.block) f(Math.floor(a / this.block));
+  }
+}
+
+/**
+ * An invalidation takes effect in a CPU's fetch stream only at its next
+ * context synchronization (the pipeline may hold what it fetched before):
+ * the last one if that synchronization happened, else the one before.
+ */
+function effective(r: Float64Array, i: number, ctx: number): number {
+  return r[i] <= ctx ? r[i] : r[i + 1];
+}

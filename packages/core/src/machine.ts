@@ -1,0 +1,348 @@
+/**
+ * A simulated multiprocessor: physical memory, a kernel address space in
+ * the arch's page-table format, CPUs, the storage model, per-CPU
+ * instruction views, IPIs and counters, built from an {@link Arch} by
+ * {@link createMachine}. Every nondeterministic decision (which CPU steps
+ * next, which buffered store drains, which allowed version a fetch sees)
+ * goes to the machine's {@link Chooser}: a seeded one for simulation, the
+ * explorer's for model checking ({@link exploreMachine}).
+ *
+ * @module
+ */
+
+import { vaFromBigint } from './address';
+import { type Arch, type SystemRegisterDef, TlbOpEffect } from './arch';
+import { type Chooser, seededChooser } from './chooser';
+import { Counter, type Counters, createCounters } from './counters';
+import { Cpu, type TrapHandler } from './cpu';
+import { fail } from './errors';
+import { type ExploreOptions, type ExploreResult, explore } from './explorer';
+import { InstructionViews } from './instructionViews';
+import { IpiController } from './ipi';
+import type { IsaState } from './isa';
+import { type AddressSpace, createAddressSpace } from './mmu';
+import { PROT_EXEC, type Prot } from './pageTableFormat';
+import { createWalkResult } from './pageTableWalk';
+import { createPhysicalMemory, PAGE_SIZE, type PhysicalMemory } from './physicalMemory';
+import { createStateHasher } from './stateHash';
+import { type StorageConfig, StorageModel, storageConfig } from './storageModel';
+import { type CpuTlbs, createTlb, flushTlbKernelRange } from './tlb';
+
+/** How to build a machine. */
+export interface MachineConfig<I, S extends IsaState> {
+  /** The architecture. */
+  readonly arch: Arch<I, S>;
+  /** Number of CPUs (1..256). */
+  readonly cpus: number;
+  /** Seed of the default chooser; default 0. */
+  readonly seed?: number;
+  /** The source of decisions; default `seededChooser(seed)`. */
+  readonly chooser?: Chooser;
+  /** Physical memory in bytes (a multiple of 4 KiB); default 64 MiB (frames cost nothing until touched). */
+  readonly memory?: number;
+  /** Data-memory model; default the arch's. */
+  readonly storage?: 'sc' | 'tso' | 'pso' | StorageConfig;
+  /** System register values by name, overriding the arch's reset values (for example `CTR_EL0`). */
+  readonly systemRegisters?: Readonly<Record<string, bigint>>;
+  /** Trap hook; without one a trapping CPU stops with the cause recorded. */
+  readonly onTrap?: TrapHandler;
+}
+
+/** Why {@link Machine.run} returned. */
+export interface MachineRun {
+  /** Scheduling decisions taken. */
+  readonly steps: number;
+  /** `'idle'`: no CPU can run and no store is buffered; `'until'`: the `until` condition held; `'limit'`: `maxSteps` ran out. */
+  readonly reason: 'idle' | 'until' | 'limit';
+}
+
+/** Options for {@link Machine.run}. */
+export interface MachineRunOptions {
+  /** Most scheduling decisions to take; default 1,000,000. */
+  readonly maxSteps?: number;
+  /** Stop as soon as this holds (checked before every decision), e.g. `() => batch.pending === 0`. */
+  readonly until?: () => boolean;
+}
+
+/** A simulated machine. */
+export interface Machine<I = unknown, S extends IsaState = IsaState> {
+  readonly arch: Arch<I, S>;
+  readonly counters: Counters;
+  readonly memory: PhysicalMemory;
+  /** The kernel address space every CPU translates through. */
+  readonly kernel: AddressSpace;
+  readonly storage: StorageModel;
+  readonly views: InstructionViews;
+  readonly ipis: IpiController;
+  readonly cpus: readonly Cpu<I, S>[];
+  /** Each CPU's iTLB and dTLB. */
+  readonly tlbs: readonly CpuTlbs[];
+  readonly chooser: Chooser;
+  /**
+   * Allocates zeroed frames and maps them at `va` with `prot` (4 KiB
+   * pages); returns the first frame's physical address. Executable frames
+   * become instruction memory (see `InstructionViews.track`).
+   */
+  mapNew(va: bigint, size: number, prot: Prot): number;
+  /**
+   * Writes an initial image at `va` straight into physical memory (a
+   * loader, not a CPU: no store buffer, no versions). Frames reached
+   * through an executable mapping become instruction memory, so later
+   * writes to them keep old versions.
+   */
+  load(va: bigint, bytes: Uint8Array): void;
+  /**
+   * Writes `bytes` at `va` as CPU `cpu`'s stores reaching memory at once
+   * (a text poke), one write per aligned 8-byte chunk; instruction memory
+   * keeps the old versions. It does not make the frames instruction memory
+   * (a ROX cache fills megabytes this way): fetching does, as do `load`,
+   * `mapNew` and `views.track`.
+   */
+  poke(cpu: number, va: bigint, bytes: Uint8Array): void;
+  /** Reads `size` bytes at `va` as memory holds them (without any CPU's buffered stores). */
+  read(va: bigint, size: number): Uint8Array;
+  /** Starts CPU `cpu` at `pc`. */
+  start(cpu: number, pc: bigint): void;
+  /** Takes one scheduling decision (step a CPU or drain a store); false when nothing can happen. */
+  step(): boolean;
+  /** Steps until idle, until `options.until` holds, or for at most `options.maxSteps` decisions. */
+  run(options?: MachineRunOptions): MachineRun;
+  /**
+   * The state as a 64-bit fingerprint for the explorer; `undefined` in the
+   * middle of a step. It covers registers, CPU status, store buffers,
+   * memory written through the storage model and the instruction views;
+   * not TLB contents (which change behaviour only when page tables change
+   * during the run) and not counters. Pending IPIs count by number, since
+   * their host handlers cannot be compared.
+   */
+  fingerprint(): string | undefined;
+}
+
+/** Creates a machine; `EINVAL` for a bad CPU count, memory size or system register name. */
+export function createMachine<I, S extends IsaState>(config: MachineConfig<I, S>): Machine<I, S> {
+  const { arch } = config;
+  const n = config.cpus;
+  if (!Number.isInteger(n) || n < 1 || n > 256) fail('EINVAL', `CPU count ${n} is not in 1..256`);
+  const registers = systemRegisters(arch.systemRegisters, config.systemRegisters ?? {});
+  const counters = createCounters();
+  const memory = createPhysicalMemory({ size: config.memory ?? 64 * 1024 * 1024 });
+  const kernel = createAddressSpace({
+    memory,
+    format: arch.pageTableFormat,
+    counters,
+    name: 'kernel',
+  });
+  const storage = new StorageModel(memory, n, storageConfig(config.storage ?? arch.storage));
+  const views = new InstructionViews(memory, storage, arch.fetchRules);
+  const ipis = new IpiController(n, counters);
+  const chooser = config.chooser ?? seededChooser(config.seed ?? 0);
+
+  const tlbs: CpuTlbs[] = Array.from({ length: n }, () => ({
+    itlb: createTlb(arch.cpuProfile.itlb, counters, 'instruction'),
+    dtlb: createTlb(arch.cpuProfile.dtlb, counters, 'data'),
+  }));
+  kernel.addInvalidationListener((start, end) => {
+    // The kernel changes kernel mappings with flush_tlb_kernel_range(), which waits for every CPU.
+    flushTlbKernelRange(tlbs, start, end, { broadcast: arch.tlbBroadcast, initiator: 0, counters });
+  });
+  const walk = createWalkResult();
+  function translate(cpu: number, va: number, prot: number): number {
+    const tlb = prot & PROT_EXEC ? tlbs[cpu].itlb : tlbs[cpu].dtlb;
+    if (tlb.lookup(va)) return (tlb.prot & prot) === prot ? tlb.pa : -1;
+    if (!kernel.walk(va, walk)) return -1;
+    tlb.insert(va, walk.pa, walk.prot, walk.reachShift);
+    return (walk.prot & prot) === prot ? walk.pa : -1;
+  }
+
+  const ctx = {
+    arch,
+    storage,
+    views,
+    counters,
+    ipis,
+    chooser,
+    translate,
+    tlbOp(cpu: number, op: number, va: number) {
+      const effect = arch.tlbOpEffect(op);
+      const targets = effect & TlbOpEffect.Broadcast ? tlbs : [tlbs[cpu]];
+      for (const t of targets) {
+        for (const tlb of [t.itlb, t.dtlb]) {
+          if (effect & TlbOpEffect.Page) tlb.invalidatePage(va);
+          else tlb.invalidateAll();
+        }
+      }
+      counters.values[
+        effect & TlbOpEffect.Broadcast ? Counter.tlbShootdowns : Counter.tlbFlushesLocal
+      ]++;
+    },
+    onTrap: config.onTrap,
+  };
+  const cpus = Array.from({ length: n }, (_, i) => new Cpu<I, S>(i, ctx, registers));
+  const hasher = createStateHasher();
+  let inStep = false;
+
+  /** Physical addresses of `[va, va + size)`; with `track`, frames mapped executable there become instruction memory. */
+  function physical(va: bigint, size: number, track = false): number[] {
+    const start = vaFromBigint(va);
+    const out: number[] = [];
+    for (let i = 0; i < size; i++) {
+      if (!kernel.walk(start + i, walk))
+        fail('EFAULT', `address 0x${(va + BigInt(i)).toString(16)} is not mapped`);
+      if (track && walk.prot & PROT_EXEC) views.track(walk.pa, 1);
+      out.push(walk.pa);
+    }
+    return out;
+  }
+
+  function cpuOf(cpu: number): Cpu<I, S> {
+    const c = cpus[cpu];
+    if (!c) fail('EINVAL', `CPU ${cpu} does not exist (CPUs 0..${n - 1})`);
+    return c;
+  }
+
+  const machine: Machine<I, S> = {
+    arch,
+    counters,
+    memory,
+    kernel,
+    storage,
+    views,
+    ipis,
+    cpus,
+    tlbs,
+    chooser,
+    mapNew(va, size, prot) {
+      const frames = Math.ceil(size / PAGE_SIZE);
+      const pfn = memory.allocFrames(frames);
+      try {
+        kernel.map(va, BigInt(pfn * PAGE_SIZE), BigInt(frames * PAGE_SIZE), prot);
+      } catch (e) {
+        memory.freeFrames(pfn, frames);
+        throw e;
+      }
+      if (prot & PROT_EXEC) views.track(pfn * PAGE_SIZE, frames * PAGE_SIZE);
+      return pfn * PAGE_SIZE;
+    },
+    load(va, bytes) {
+      const pas = physical(va, bytes.length, true);
+      pas.forEach((pa, i) => {
+        memory.write8(pa, bytes[i]);
+      });
+    },
+    poke(cpu, va, bytes) {
+      cpuOf(cpu);
+      const pas = physical(va, bytes.length);
+      // One write per naturally aligned 8-byte chunk, as a copy loop of word stores does.
+      for (let i = 0; i < pas.length; ) {
+        let size = 1;
+        while (
+          i + size < pas.length &&
+          pas[i + size] === pas[i] + size &&
+          (pas[i] + size) % 8 !== 0
+        )
+          size++;
+        let lo = 0;
+        let hi = 0;
+        for (let k = size - 1; k >= 0; k--) {
+          if (k >= 4) hi = ((hi << 8) | bytes[i + k]) >>> 0;
+          else lo = ((lo << 8) | bytes[i + k]) >>> 0;
+        }
+        storage.commit(cpu, pas[i], size, lo, hi);
+        i += size;
+      }
+    },
+    read(va, size) {
+      return Uint8Array.from(physical(va, size), (pa) => memory.read8(pa));
+    },
+    start(cpu, pc) {
+      cpuOf(cpu).start(vaFromBigint(pc));
+    },
+    step() {
+      let options = 0;
+      for (let c = 0; c < n; c++) if (cpus[c].runnable) options++;
+      for (let c = 0; c < n; c++) options += storage.drainChoices(c);
+      if (options === 0) return false;
+      let pick = options > 1 ? chooser.choose(options, 'schedule') : 0;
+      inStep = true;
+      try {
+        for (let c = 0; c < n; c++) {
+          if (cpus[c].runnable && pick-- === 0) {
+            cpus[c].step();
+            return true;
+          }
+        }
+        for (let c = 0; c < n; c++) {
+          const d = storage.drainChoices(c);
+          if (pick < d) {
+            storage.drain(c, pick);
+            return true;
+          }
+          pick -= d;
+        }
+        return fail('EINVAL', 'scheduler decision out of range');
+      } finally {
+        inStep = false;
+      }
+    },
+    run(options = {}) {
+      const { maxSteps = 1_000_000, until } = options;
+      for (let steps = 0; steps < maxSteps; steps++) {
+        if (until?.()) return { steps, reason: 'until' };
+        if (!machine.step()) return { steps, reason: 'idle' };
+      }
+      return { steps: maxSteps, reason: 'limit' };
+    },
+    fingerprint() {
+      if (inStep) return undefined;
+      hasher.reset();
+      for (const c of cpus) c.fingerprint(hasher);
+      storage.fingerprint(hasher);
+      views.fingerprint(hasher);
+      return hasher.digest();
+    },
+  };
+  return machine;
+}
+
+function systemRegisters(
+  defs: readonly SystemRegisterDef[],
+  overrides: Readonly<Record<string, bigint>>,
+): SystemRegisterDef[] {
+  for (const name of Object.keys(overrides)) {
+    if (!defs.some((d) => d.name === name)) {
+      fail(
+        'EINVAL',
+        `system register "${name}" does not exist on this arch (known: ${defs.map((d) => d.name).join(', ')})`,
+      );
+    }
+  }
+  return defs.map((d) => (d.name in overrides ? { ...d, reset: overrides[d.name] } : d));
+}
+
+/**
+ * Explores every behaviour of a machine program: `build` creates the
+ * machine (with the given chooser) and starts its CPUs, the machine runs
+ * until idle, and `outcome` reads the result (registers, memory).
+ * `maxSteps` bounds each run (an execution that exceeds it ends there).
+ */
+export function exploreMachine<I, S extends IsaState, R>(
+  build: (chooser: Chooser) => Machine<I, S>,
+  outcome: (machine: Machine<I, S>) => R,
+  options: ExploreOptions & {
+    readonly maxSteps?: number;
+    readonly outcomeKey?: (r: R) => string;
+  } = {},
+): ExploreResult<R> {
+  return explore(
+    {
+      start: build,
+      finish(m) {
+        m.run({ maxSteps: options.maxSteps ?? 100_000 });
+        return outcome(m);
+      },
+      fingerprint: (m) => m.fingerprint(),
+      ...(options.outcomeKey ? { outcomeKey: options.outcomeKey } : {}),
+    },
+    options,
+  );
+}

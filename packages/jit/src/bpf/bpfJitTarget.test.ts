@@ -1,0 +1,560 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { arm64BpfJit, arm64BpfRuntime, arm64Isa } from '@execmem/arch-arm64';
+import { riscvBpfJit, riscvBpfRuntime, riscvIsa } from '@execmem/arch-riscv';
+import { x86BpfJit, x86BpfRuntime, x86Isa } from '@execmem/arch-x86';
+import {
+  BPF_ADD,
+  BPF_ALU,
+  BPF_ALU64,
+  BPF_AND,
+  BPF_ARSH,
+  BPF_ATOMIC,
+  BPF_B,
+  BPF_CMPXCHG,
+  BPF_DIV,
+  BPF_DW,
+  BPF_END,
+  BPF_EXIT,
+  BPF_FETCH,
+  BPF_H,
+  BPF_JA,
+  BPF_JEQ,
+  BPF_JMP,
+  BPF_JMP32,
+  BPF_JSLE,
+  BPF_K,
+  BPF_LDDW,
+  BPF_LDX,
+  BPF_LSH,
+  BPF_MEM,
+  BPF_MEMSX,
+  BPF_MOD,
+  BPF_MOV,
+  BPF_MUL,
+  BPF_NEG,
+  BPF_OR,
+  BPF_RSH,
+  BPF_ST,
+  BPF_STX,
+  BPF_SUB,
+  BPF_TO_BE,
+  BPF_W,
+  BPF_X,
+  BPF_XCHG,
+  BPF_XOR,
+  type BpfInsn,
+  type BpfJitBackend,
+  type BpfJitEnv,
+  createPrng,
+  type Isa,
+  makeBpfInsn,
+  type Prng,
+} from '@execmem/core';
+import { requireHostTools, sharedPath } from '@execmem/core/testing';
+import { describe, expect, it } from 'vitest';
+import { assembleBpf } from './bpfAssembler';
+import { runConformance } from './bpfConformance';
+import { bpfDataFileProgram, readBpfDataFile } from './bpfDataFile';
+import { disassembleBpf } from './bpfDisassembler';
+import { interpretBpf } from './bpfInterpreter';
+import {
+  type BpfNativeRuntime,
+  bpfConformanceEnv,
+  defaultBpfJitLayout,
+  jitTarget,
+  runBpfJit,
+} from './bpfJitTarget';
+import { verifyBpf } from './bpfVerifier';
+
+/**
+ * Nested BPF-to-BPF calls, callx and helper 5 from the innermost frame:
+ * returns 1023 for a non-zero `arg` (r6 survives both calls), 0 at once
+ * for 0 (the unwind).
+ */
+const callProgram = (arg: number): string => `
+      mov %r1, ${arg}
+      mov %r6, 1000
+      call local f
+      add %r0, %r6
+      exit
+    f:
+      mov %r6, %r1
+      call local g
+      add %r0, 10
+      add %r0, %r6
+      exit
+    g:
+      stdw [%r10-8], 7
+      mov %r2, 5
+      call %r2
+      ldxdw %r3, [%r10-8]
+      add %r0, %r3
+      mov %r1, %r0
+      call 5
+      exit
+`;
+
+interface ArchUnderTest {
+  readonly name: string;
+  readonly backend: BpfJitBackend;
+  readonly isa: Isa;
+  readonly runtime: BpfNativeRuntime;
+}
+
+const arches: ArchUnderTest[] = [
+  { name: 'x86_64', backend: x86BpfJit, isa: x86Isa, runtime: x86BpfRuntime },
+  { name: 'arm64', backend: arm64BpfJit, isa: arm64Isa(), runtime: arm64BpfRuntime },
+  { name: 'riscv64', backend: riscvBpfJit, isa: riscvIsa, runtime: riscvBpfRuntime },
+];
+
+const INTERESTING = [0, 1, -1, 2, 7, 31, 32, 63, 64, 0x7fffffff, -0x80000000, 0x8000, -2];
+
+/** A value that is often an edge case of RFC 9669 arithmetic. */
+function immediate(rng: Prng): number {
+  return rng.below(2) === 0 ? INTERESTING[rng.below(INTERESTING.length)] : rng.next() | 0;
+}
+
+/** Big enough that offsets pass every arch's short displacement (arm64 ±256, riscv ±2048). */
+const MEM_SIZE = 4096;
+const ALU_OPS = [
+  BPF_ADD,
+  BPF_SUB,
+  BPF_MUL,
+  BPF_DIV,
+  BPF_OR,
+  BPF_AND,
+  BPF_LSH,
+  BPF_RSH,
+  BPF_NEG,
+  BPF_MOD,
+  BPF_XOR,
+  BPF_MOV,
+  BPF_ARSH,
+  BPF_END,
+];
+const ATOMIC_OPS = [
+  BPF_ADD,
+  BPF_OR,
+  BPF_AND,
+  BPF_XOR,
+  BPF_ADD | BPF_FETCH,
+  BPF_OR | BPF_FETCH,
+  BPF_AND | BPF_FETCH,
+  BPF_XOR | BPF_FETCH,
+  BPF_XCHG,
+  BPF_CMPXCHG,
+];
+const SIZES = [BPF_B, BPF_H, BPF_W, BPF_DW];
+const SIZE_BYTES = [1, 2, 4, 8];
+
+/**
+ * A random valid program over every instruction kind: data registers are
+ * r0 and r2–r9 (r1 keeps the input block's address and r10 the frame's,
+ * which differ between the interpreter and a JIT, so they only ever serve
+ * as bases); jumps go forward; memory accesses stay aligned inside the
+ * frame or the block. The result folds every data register together.
+ */
+function randomProgram(rng: Prng, length: number): BpfInsn[] {
+  const p: BpfInsn[] = [];
+  const data = (): number => [0, 2, 3, 4, 5, 6, 7, 8, 9][rng.below(9)];
+  // The frame starts zeroed, as the interpreter's does; native stacks hold earlier frames.
+  for (let off = -8; off >= -512; off -= 8) {
+    p.push(makeBpfInsn({ opcode: BPF_ST | BPF_MEM | BPF_DW, dst: 10, off }));
+  }
+  for (const r of [0, 2, 3, 4, 5, 6, 7, 8, 9]) {
+    p.push(makeBpfInsn({ opcode: BPF_LDDW, dst: r, imm: immediate(rng), imm64Hi: immediate(rng) }));
+    p.push(makeBpfInsn({ opcode: 0 }));
+  }
+  // Jump targets are placeholders until the body's length is known.
+  const jumps: number[] = [];
+  for (let i = 0; i < length; i++) {
+    const kind = rng.below(10);
+    if (kind < 5) {
+      const cls = rng.below(2) ? BPF_ALU64 : BPF_ALU;
+      const op = ALU_OPS[rng.below(ALU_OPS.length)];
+      const x = rng.below(2) ? BPF_X : BPF_K;
+      let off = 0;
+      let imm = immediate(rng);
+      if (op === BPF_DIV || op === BPF_MOD) off = rng.below(2);
+      if (op === BPF_MOV && x === BPF_X) off = [0, 8, 16, 32][rng.below(cls === BPF_ALU64 ? 4 : 3)];
+      if (op === BPF_END) imm = [16, 32, 64][rng.below(3)];
+      const source = op === BPF_END ? (cls === BPF_ALU64 ? 0 : rng.below(2) ? BPF_TO_BE : 0) : x;
+      if ((op === BPF_LSH || op === BPF_RSH || op === BPF_ARSH) && source === BPF_K)
+        imm = rng.below(cls === BPF_ALU64 ? 64 : 32);
+      p.push(
+        makeBpfInsn({
+          opcode: cls | op | (op === BPF_NEG ? 0 : source),
+          dst: data(),
+          src: data(),
+          off,
+          imm,
+        }),
+      );
+    } else if (kind < 7) {
+      const sizeIndex = rng.below(4);
+      const bytes = SIZE_BYTES[sizeIndex];
+      const inBlock = rng.below(2) === 0;
+      const base = inBlock ? 1 : 10;
+      const off = inBlock
+        ? bytes * rng.below(MEM_SIZE / bytes)
+        : -bytes * (1 + rng.below(512 / bytes));
+      const which = rng.below(5);
+      const size = SIZES[sizeIndex];
+      if (which === 0)
+        p.push(makeBpfInsn({ opcode: BPF_LDX | BPF_MEM | size, dst: data(), src: base, off }));
+      else if (which === 1 && bytes < 8)
+        p.push(makeBpfInsn({ opcode: BPF_LDX | BPF_MEMSX | size, dst: data(), src: base, off }));
+      else if (which === 2)
+        p.push(
+          makeBpfInsn({ opcode: BPF_ST | BPF_MEM | size, dst: base, off, imm: immediate(rng) }),
+        );
+      else if (which === 3 || bytes < 4)
+        p.push(makeBpfInsn({ opcode: BPF_STX | BPF_MEM | size, dst: base, src: data(), off }));
+      else {
+        const imm = ATOMIC_OPS[rng.below(ATOMIC_OPS.length)];
+        // Loading r0 from the same place first makes the exchange succeed.
+        if (imm === BPF_CMPXCHG && rng.below(2))
+          p.push(makeBpfInsn({ opcode: BPF_LDX | BPF_MEM | size, dst: 0, src: base, off }));
+        p.push(
+          makeBpfInsn({ opcode: BPF_STX | BPF_ATOMIC | size, dst: base, src: data(), off, imm }),
+        );
+      }
+    } else {
+      const cls = rng.below(2) ? BPF_JMP : BPF_JMP32;
+      const op = rng.below(12);
+      const opcode =
+        op === 0
+          ? cls | BPF_JA
+          : cls |
+            [BPF_JEQ, 0x20, 0x30, 0x40, 0x50, 0x60, 0x70, 0xa0, 0xb0, 0xc0, BPF_JSLE][op - 1] |
+            (rng.below(2) ? BPF_X : BPF_K);
+      jumps.push(p.length);
+      p.push(makeBpfInsn({ opcode, dst: data(), src: data(), imm: immediate(rng) }));
+    }
+  }
+  const end = p.length;
+  for (const r of [2, 3, 4, 5, 6, 7, 8, 9]) {
+    p.push(makeBpfInsn({ opcode: BPF_ALU64 | BPF_MUL | BPF_K, dst: 0, imm: 0x9e3779b1 | 0 }));
+    p.push(makeBpfInsn({ opcode: BPF_ALU64 | BPF_XOR | BPF_X, dst: 0, src: r }));
+  }
+  p.push(
+    makeBpfInsn({ opcode: BPF_LDX | BPF_MEM | BPF_DW, dst: 2, src: 1, off: 8 * rng.below(8) }),
+  );
+  p.push(makeBpfInsn({ opcode: BPF_ALU64 | BPF_ADD | BPF_X, dst: 0, src: 2 }));
+  p.push(makeBpfInsn({ opcode: BPF_JMP | BPF_EXIT }));
+  for (const at of jumps) {
+    const target = at + 1 + rng.below(end - at);
+    const insn = p[at];
+    const ja32 = insn.opcode === (BPF_JMP32 | BPF_JA);
+    p[at] = makeBpfInsn({
+      ...insn,
+      off: ja32 ? 0 : target - at - 1,
+      imm: ja32 ? target - at - 1 : insn.imm,
+    });
+  }
+  return p;
+}
+
+function randomMem(rng: Prng): Uint8Array {
+  return Uint8Array.from({ length: MEM_SIZE }, () => rng.below(256));
+}
+
+describe.each(arches)('eBPF JIT on $name', ({ name, backend, isa, runtime }) => {
+  const target = jitTarget(name, backend, isa, runtime);
+
+  it('passes every file of the shared bpf-conformance suite', () => {
+    const results = runConformance(sharedPath('bpf-conformance'), [target]);
+    const failures = results.filter((r) => !r.pass).map((r) => `${r.file}: ${r.reason}`);
+    expect(failures).toEqual([]);
+    expect(results.length).toBe(40);
+  });
+
+  it('agrees with the reference interpreter on 200 seeded random programs', () => {
+    for (let seed = 1; seed <= 200; seed++) {
+      const rng = createPrng(seed);
+      const program = randomProgram(rng, 40);
+      const mem = randomMem(rng);
+      verifyBpf(program);
+      const expected = interpretBpf(program, mem);
+      const actual = runBpfJit(program, mem, backend, isa, runtime).r0;
+      if (actual !== expected) {
+        expect.fail(
+          `seed ${seed}: JIT r0 0x${actual.toString(16)}, interpreter 0x${expected.toString(16)}\n${disassembleBpf(program)}`,
+        );
+      }
+    }
+  });
+
+  it('runs BPF-to-BPF calls, helper calls by number and by register, and unwinds from depth', () => {
+    for (const arg of [0, 3]) {
+      const program = assembleBpf(callProgram(arg));
+      verifyBpf(program);
+      const expected = interpretBpf(program);
+      expect(expected).toBe(arg === 0 ? 0n : 1023n);
+      expect(runBpfJit(program, new Uint8Array(0), backend, isa, runtime).r0).toBe(expected);
+    }
+  });
+
+  it('branches forward and back across more code than a short branch reaches', () => {
+    const body = Array.from({ length: 3000 }, () => 'add %r0, 1').join('\n');
+    const program = assembleBpf(
+      `mov %r0, 0\nja over\nback:\nadd %r0, 7\nexit\nover:\n${body}\njeq %r0, 3000, back\nexit`,
+    );
+    verifyBpf(program);
+    expect(runBpfJit(program, new Uint8Array(0), backend, isa, runtime).r0).toBe(3007n);
+  });
+
+  it('reports a wild access and a runaway loop in the words the interpreter uses', () => {
+    const wild = assembleBpf('lddw %r1, 0x70000000008\nldxdw %r0, [%r1-8]\nexit');
+    expect(() => runBpfJit(wild, new Uint8Array(0), backend, isa, runtime)).toThrow(
+      /EFAULT: JIT'd code stopped at 0x[0-9a-f]+: out of bounds memory access at 0x70000000000/,
+    );
+    const loop = assembleBpf('mov %r0, 0\nagain:\nadd %r0, 1\nja again');
+    verifyBpf(loop);
+    expect(() =>
+      runBpfJit(loop, new Uint8Array(0), backend, isa, runtime, { maxSteps: 1000 }),
+    ).toThrow(/E2BIG: JIT'd code exceeded 1000 steps/);
+  });
+
+  it('makes callx with a number past the helper table return 0', () => {
+    const program = assembleBpf('mov %r0, 9\nmov %r2, 77\ncall %r2\nexit');
+    expect(runBpfJit(program, new Uint8Array(0), backend, isa, runtime).r0).toBe(0n);
+  });
+
+  it('records where each slot begins', () => {
+    const program = assembleBpf('lddw %r0, 0x1122334455667788\nadd %r0, 1\nexit');
+    const env: BpfJitEnv = {
+      loadAddress: 0x100000n,
+      helpers: new Map([[5, 0x200000n]]),
+      helperTable: 0x300000n,
+      helperTableLength: 6,
+      stackSize: 512,
+    };
+    const image = backend.generate(program, env);
+    const o = image.insnOffsets;
+    expect(o.length).toBe(program.length + 1);
+    expect(o[1]).toBe(o[2]);
+    for (let i = 1; i < o.length; i++) expect(o[i]).toBeGreaterThanOrEqual(o[i - 1]);
+    expect(o[3]).toBeLessThanOrEqual(image.code.length);
+    expect(o[2] - o[0]).toBeGreaterThan(0);
+  });
+});
+
+describe('helper reach', () => {
+  const program = assembleBpf('mov %r1, 1\ncall 5\nexit');
+  const env = (helper: bigint): BpfJitEnv => ({
+    loadAddress: 0xffffffffc0000000n,
+    helpers: new Map([[5, helper]]),
+    helperTable: 0xffffffffc1000000n,
+    helperTableLength: 6,
+    stackSize: 512,
+  });
+  const near = 0xffffffff40001000n;
+  const far = 0xffff888000000000n;
+
+  it('x86_64 calls a helper 2 GiB below by rel32 and refuses one farther with ERANGE', () => {
+    expect(x86BpfJit.generate(program, env(near)).code.length).toBeGreaterThan(0);
+    expect(() => x86BpfJit.generate(program, env(far))).toThrow(
+      /ERANGE: instruction 1: helper at 0xffff888000000000 is out of call rel32 reach of the call at 0xffffffffc0/,
+    );
+  });
+
+  it('riscv64 reaches the same helper by auipc+jalr and refuses the far one with ERANGE', () => {
+    expect(riscvBpfJit.generate(program, env(near)).code.length).toBeGreaterThan(0);
+    expect(() => riscvBpfJit.generate(program, env(far))).toThrow(
+      /ERANGE: instruction 1: helper at 0xffff888000000000 is out of auipc\+jalr reach of the call at 0xffffffffc0/,
+    );
+  });
+
+  it('arm64 calls through a register, so any helper address is in reach', () => {
+    expect(arm64BpfJit.generate(program, env(far)).code.length).toBeGreaterThan(0);
+  });
+});
+
+/** How to build and run a static ELF of JIT'd programs under qemu-user for one arch. */
+interface QemuArch extends ArchUnderTest {
+  readonly prefix: string;
+  readonly qemu: string;
+  readonly qemuFlags: readonly string[];
+  readonly asFlags: readonly string[];
+  /** Calls the code at `code` with the block at `mem` of `len` bytes and stores r0 at `result`. */
+  callAndStore(code: bigint, mem: bigint, len: number, result: bigint): string;
+  /** Writes `bytes` bytes at `buffer` to stdout and exits 0. */
+  writeAndExit(buffer: bigint, bytes: number): string;
+}
+
+const qemuArches: QemuArch[] = [
+  {
+    ...arches[0],
+    prefix: 'x86_64-linux-gnu',
+    qemu: 'qemu-x86_64',
+    qemuFlags: [],
+    asFlags: [],
+    callAndStore: (code, mem, len, result) =>
+      `movabs $${mem}, %rdi\nmov $${len}, %rsi\nmovabs $${code}, %rax\ncall *%rax\nmovabs $${result}, %rcx\nmov %rax, (%rcx)`,
+    writeAndExit: (buffer, bytes) =>
+      `mov $1, %edi\nmovabs $${buffer}, %rsi\nmov $${bytes}, %edx\nmov $1, %eax\nsyscall\nmov $60, %eax\nxor %edi, %edi\nsyscall`,
+  },
+  {
+    ...arches[1],
+    prefix: 'aarch64-linux-gnu',
+    qemu: 'qemu-aarch64',
+    // LSE atomics (ARMv8.1) need a CPU model that has them.
+    qemuFlags: ['-cpu', 'max'],
+    asFlags: ['-march=armv8.1-a'],
+    callAndStore: (code, mem, len, result) =>
+      `ldr x0, =${mem}\nldr x1, =${len}\nldr x9, =${code}\nblr x9\nldr x9, =${result}\nstr x0, [x9]`,
+    writeAndExit: (buffer, bytes) =>
+      `mov x0, #1\nldr x1, =${buffer}\nldr x2, =${bytes}\nmov x8, #64\nsvc #0\nmov x0, #0\nmov x8, #93\nsvc #0\n.ltorg`,
+  },
+  {
+    ...arches[2],
+    prefix: 'riscv64-linux-gnu',
+    qemu: 'qemu-riscv64',
+    qemuFlags: [],
+    asFlags: ['-march=rv64gc'],
+    callAndStore: (code, mem, len, result) =>
+      `li a0, ${mem}\nli a1, ${len}\nli t0, ${code}\njalr ra, 0(t0)\nli t0, ${result}\nsd a0, 0(t0)`,
+    writeAndExit: (buffer, bytes) =>
+      `li a0, 1\nli a1, ${buffer}\nli a2, ${bytes}\nli a7, 64\necall\nli a0, 0\nli a7, 93\necall`,
+  },
+];
+
+const bytesDirective = (bytes: Uint8Array): string =>
+  bytes.length === 0 ? '' : `.byte ${Array.from(bytes).join(',')}`;
+
+/**
+ * Runs every program's JIT output under qemu-user in one static ELF: the
+ * images at `CODE + k * CODE_STRIDE`, the input blocks, the native
+ * helpers and the callx table at the addresses the code was generated
+ * for, and a start routine that calls each image as a C function and
+ * writes all r0 values to stdout. Real hardware semantics (as qemu models
+ * them) then judge the generated machine code, not this repository's
+ * simulator.
+ */
+function runUnderQemu(
+  target: QemuArch,
+  cases: { program: BpfInsn[]; mem: Uint8Array }[],
+): bigint[] {
+  const layout = defaultBpfJitLayout;
+  const CODE_STRIDE = 0x4000;
+  const MEM_STRIDE = 0x1000;
+  const RESULTS = 0x00b0_0000n;
+  const { helpers, table } = bpfConformanceEnv(target.runtime, layout, layout.code);
+  const jit: string[] = [];
+  const data: string[] = [];
+  const start: string[] = [];
+  cases.forEach((c, k) => {
+    const code = layout.code + BigInt(k * CODE_STRIDE);
+    const image = target.backend.generate(
+      c.program,
+      bpfConformanceEnv(target.runtime, layout, code).env,
+    );
+    expect(image.code.length).toBeLessThan(CODE_STRIDE);
+    expect(c.mem.length).toBeLessThanOrEqual(MEM_STRIDE);
+    jit.push(`.org ${k * CODE_STRIDE}`, bytesDirective(image.code));
+    data.push(`.org ${k * MEM_STRIDE}`, bytesDirective(c.mem));
+    const mem = c.mem.length > 0 ? layout.mem + BigInt(k * MEM_STRIDE) : 0n;
+    start.push(target.callAndStore(code, mem, c.mem.length, RESULTS + BigInt(8 * k)));
+  });
+  const source = [
+    '.text',
+    '.globl _start',
+    '_start:',
+    ...start,
+    target.writeAndExit(RESULTS, 8 * cases.length),
+    '.section .bpfjit,"ax"',
+    ...jit,
+    '.section .bpfmem,"aw"',
+    ...data,
+    '.section .bpfhelpers,"ax"',
+    bytesDirective(helpers.code),
+    '.section .bpftable,"a"',
+    bytesDirective(table),
+    '.section .bpfresults,"aw"',
+    `.zero ${8 * cases.length}`,
+    '',
+  ].join('\n');
+  const dir = mkdtempSync(join(tmpdir(), 'execmem-bpfjit-'));
+  try {
+    writeFileSync(join(dir, 'a.s'), source);
+    execFileSync(`${target.prefix}-as`, [
+      ...target.asFlags,
+      '-o',
+      join(dir, 'a.o'),
+      join(dir, 'a.s'),
+    ]);
+    const at = (section: string, address: bigint) =>
+      `--section-start=${section}=0x${address.toString(16)}`;
+    execFileSync(`${target.prefix}-ld`, [
+      '-static',
+      '-e',
+      '_start',
+      '-Ttext=0x10000',
+      at('.bpfjit', layout.code),
+      at('.bpfmem', layout.mem),
+      at('.bpfhelpers', layout.helpers),
+      at('.bpftable', layout.helperTable),
+      at('.bpfresults', RESULTS),
+      '-o',
+      join(dir, 'a.elf'),
+      join(dir, 'a.o'),
+    ]);
+    const out = execFileSync(target.qemu, [...target.qemuFlags, join(dir, 'a.elf')], {
+      maxBuffer: 1 << 24,
+    });
+    const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+    return cases.map((_, k) => view.getBigUint64(8 * k, true));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe.each(qemuArches)('eBPF JIT output of $name under qemu-user', (target) => {
+  const check = requireHostTools(
+    [`${target.prefix}-as`, `${target.prefix}-ld`, target.qemu],
+    `binutils-${target.prefix.replace('_', '-')} qemu-user`,
+  );
+  if (check.skip) console.warn(check.reason);
+
+  it.skipIf(check.skip)(
+    'returns what the interpreter returns, for the suite and 200 random programs',
+    () => {
+      const dir = sharedPath('bpf-conformance');
+      const cases: { name: string; program: BpfInsn[]; mem: Uint8Array; want?: bigint }[] = [];
+      for (const f of readdirSync(dir).filter((n) => n.endsWith('.data'))) {
+        const file = readBpfDataFile(join(dir, f));
+        if (file.error !== undefined) continue;
+        cases.push({ name: f, program: bpfDataFileProgram(file), mem: file.mem });
+      }
+      for (const source of [callProgram(0), callProgram(3)]) {
+        cases.push({ name: source, program: assembleBpf(source), mem: new Uint8Array(0) });
+      }
+      // The interpreter refuses an unknown helper; the JIT follows BpfJitEnv.helperTable: r0 = 0.
+      const pastTable = 'mov %r0, 9\nmov %r2, 77\ncall %r2\nexit';
+      cases.push({
+        name: pastTable,
+        program: assembleBpf(pastTable),
+        mem: new Uint8Array(0),
+        want: 0n,
+      });
+      for (let seed = 1001; seed <= 1200; seed++) {
+        const rng = createPrng(seed);
+        cases.push({ name: `seed ${seed}`, program: randomProgram(rng, 40), mem: randomMem(rng) });
+      }
+      const results = runUnderQemu(target, cases);
+      const mismatches = cases
+        .map((c, k) => ({ c, got: results[k], want: c.want ?? interpretBpf(c.program, c.mem) }))
+        .filter(({ got, want }) => got !== want)
+        .map(
+          ({ c, got, want }) =>
+            `${c.name}: qemu 0x${got.toString(16)}, interpreter 0x${want.toString(16)}`,
+        );
+      expect(mismatches).toEqual([]);
+      expect(cases.length).toBe(243);
+    },
+  );
+});

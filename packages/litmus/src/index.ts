@@ -1,0 +1,66 @@
+/**
+ * `@execmem/litmus`: herd7-format litmus tests for instruction fetch and
+ * data memory. Parses AArch64, RISCV and X86_64 tests, explores every
+ * candidate execution under the arch's model (`aarch64.cat -variant
+ * ifetch`, RVWMO + the RISC-V ifetch relations, x86-TSO + the SDM fetch
+ * rules) and prints herd-compatible verdicts.
+ *
+ * @packageDocumentation
+ */
+
+export { aarch64Litmus } from './arch/aarch64Litmus';
+export { riscvLitmus } from './arch/riscvLitmus';
+export { x86Litmus } from './arch/x86Litmus';
+export {
+  type CheckOptions,
+  checkLitmus,
+  type FinalState,
+  formatValue,
+  type LitmusResult,
+} from './checkLitmus';
+export {
+  type CellReader,
+  evaluate,
+  formatCondition,
+  formatProposition,
+  type LitmusCondition,
+  type Proposition,
+  propositionCells,
+} from './condition';
+export { formatHerd, formatHerdResult, formatLitmusJson, litmusExitCode } from './formatHerd';
+export type { InsnContext, LitmusArch, LitmusRegister } from './litmusArch';
+export type * from './litmusInsn';
+export {
+  type CodeColumn,
+  type CodeSlot,
+  cellName,
+  type LitmusTest,
+  type ObservedCell,
+  type RegisterInit,
+  type SourcePos,
+} from './litmusTest';
+export * from './litmusValue';
+export { aarch64Model } from './model/aarch64Model';
+export { Derived, type ExecEvent, type Execution, type LitmusModel } from './model/execution';
+export { riscvModel } from './model/riscvModel';
+export { x86Model } from './model/x86Model';
+export { parseLitmus } from './parseLitmus';
+export { type EventSet, eventSet, Relation, setComplement, setUnion } from './relation';
+export {
+  defaultLitmusArches,
+  type LitmusFileOutcome,
+  litmusFiles,
+  type RunLitmusOptions,
+  runLitmus,
+  runLitmusSource,
+} from './runLitmus';
+export {
+  type EventKind,
+  FetchDecoder,
+  holds,
+  initialCode,
+  type PossibleValues,
+  type Trace,
+  type TraceEvent,
+  threadTraces,
+} from './threadTraces';

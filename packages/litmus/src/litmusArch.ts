@@ -1,0 +1,53 @@
+/**
+ * What the litmus checker needs to know about one architecture, received
+ * as a value: herd's name for it, its register names, how to turn one herd
+ * instruction line into a {@link LitmusInsn}, and the memory model whose
+ * verdicts it prints.
+ *
+ * @module
+ */
+
+import type { LitmusInsn } from './litmusInsn';
+import type { LitmusModel } from './model/execution';
+
+/** A register operand: its index and the width the name selects (`W0` is 32 bits of `X0`). */
+export interface LitmusRegister {
+  readonly reg: number;
+  readonly bits: 32 | 64;
+}
+
+/** Context for decoding one instruction: where it sits and how to resolve labels. */
+export interface InsnContext {
+  /** Code column the instruction is in (`P1`, `P1.F`). */
+  readonly column: string;
+  /** Its slot in that column. */
+  readonly slot: number;
+  /** The code address of `label` as seen from this column; throws naming it when unknown. */
+  label(name: string): string;
+  /** Throws an `EINVAL` error at this instruction naming `what` was wrong. */
+  fail(what: string): never;
+}
+
+/** One architecture's litmus front end and model. */
+export interface LitmusArch {
+  /** The arch name on a litmus header line (`AArch64`, `RISCV`, `X86_64`). */
+  readonly herdName: string;
+  /** Looks up a register by any of its names (case as herd writes it). */
+  register(name: string): LitmusRegister | undefined;
+  /** The register that reads as zero and ignores writes (`XZR`, `x0`), if any. */
+  readonly zeroRegister?: number;
+  /** The name a register prints as in final states (`X9`, `s0`, `rax`). */
+  registerName(reg: number): string;
+  /** Decodes one instruction; unsupported ones fail naming the mnemonic. */
+  parseInstruction(text: string, ctx: InsnContext): LitmusInsn;
+  /** The canonical spelling of an instruction's text, so equal instructions compare equal. */
+  canonicalInstruction(text: string): string;
+  /** True when a bare word in an init or condition value denotes an instruction (`NOP`). */
+  isInstructionWord(word: string): boolean;
+  /** Size of every instruction in bytes when fixed, for `.+N` targets and code-address arithmetic. */
+  readonly instructionBytes?: number;
+  /** True when taken branches are events (`BRANCH`) the model orders by (x86's self-modifying-code rule). */
+  readonly recordsBranches?: boolean;
+  /** The memory model. */
+  readonly model: LitmusModel;
+}
