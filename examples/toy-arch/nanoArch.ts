@@ -9,8 +9,8 @@
 
 import {
   type Arch,
-  type FetchRules,
   FenceOrder,
+  type FetchRules,
   type IsaState,
   type PatchingRules,
   SC,

@@ -220,7 +220,11 @@ function assemble(source: string, options: { origin?: bigint } = {}): Assembly {
     const { line, ops } = p;
     const want = { none: 0, ri: 2, rri: 3, rrr: 3, mem: 2, branch: 1, rbranch: 2, imm: 1 }[form];
     if (ops.length !== want) {
-      syntaxError(line, ops[0]?.column ?? 1, `${p.mnemonic} takes ${want} operand(s), not ${ops.length}`);
+      syntaxError(
+        line,
+        ops[0]?.column ?? 1,
+        `${p.mnemonic} takes ${want} operand(s), not ${ops.length}`,
+      );
     }
     const target = (t: Token): number => {
       const here = origin + BigInt(p.offset);
@@ -364,7 +368,11 @@ export const nanoIsa: Isa<NanoInsn> = {
     for (let i = 0; i < bytes.length; i += 4) {
       const chunk = bytes.slice(i, Math.min(i + 4, bytes.length));
       if (chunk.length < 4) {
-        out.push({ offset: i, bytes: chunk, text: `.byte ${[...chunk].map((b) => `0x${b.toString(16)}`).join(', ')}` });
+        out.push({
+          offset: i,
+          bytes: chunk,
+          text: `.byte ${[...chunk].map((b) => `0x${b.toString(16)}`).join(', ')}`,
+        });
         continue;
       }
       const word = wordAt(bytes, i);
@@ -372,7 +380,9 @@ export const nanoIsa: Isa<NanoInsn> = {
       out.push({
         offset: i,
         bytes: chunk,
-        text: insn ? format(insn, origin + BigInt(i)) : `.word 0x${word.toString(16).padStart(8, '0')}`,
+        text: insn
+          ? format(insn, origin + BigInt(i))
+          : `.word 0x${word.toString(16).padStart(8, '0')}`,
       });
     }
     return out;

@@ -50,6 +50,8 @@ describe('riscv64 fetch rules under the exhaustive explorer', () => {
     expect(riscvFetchRules().staleness).toBe('untilInvalidated');
     expect(riscvFetchRules({ ziccid: true }).staleness).toBe('untilContextSync');
     expect(riscvFetchRules({ ziccid: true }).name).toMatch(/Ziccid/);
+    expect(riscvFetchRules().fetchOrder).toBe('free');
+    expect(riscvFetchRules({ ziccid: true }).fetchOrder).toBe('programOrder');
     expect(riscvFetchRules().exceptionSyncs).toBe(false);
   });
 
@@ -76,6 +78,58 @@ describe('riscv64 fetch rules under the exhaustive explorer', () => {
       expect(outcomes).toContain(key({ flag: 0n, s0: 1n }));
     });
   }
+
+  /**
+   * CoFF (litmus-tests-riscv-ifetch): hart 0 replaces `li t6, 1` at `mod`
+   * by `li t6, 2`; hart 1 calls `mod` twice, keeping t6 after each call in
+   * s0 and s1. New then old (s0 = 2, s1 = 1) needs two fetches of one
+   * location out of order.
+   */
+  function coFF(ziccid: boolean): RiscvProgram {
+    return {
+      threads: [
+        'sw t0, 0(a1)',
+        'jal mod\nmv s0, t6\njal mod\nmv s1, t6\nj end\nmod:\nli t6, 1\njr ra\nend:',
+      ],
+      registers: (label) => [{ t0: instr('li t6, 2'), a1: label(1, 'mod') }, {}],
+      ziccid,
+    };
+  }
+
+  /**
+   * MP.FF (litmus-tests-riscv-ifetch): hart 0 replaces `li s1, 1` at `mod1`
+   * by a NOP, orders the stores with `fence w,w`, then replaces `li s0, 1`
+   * at `mod0`; hart 1 runs `mod0` then `mod1`. New first, old second
+   * (s0 = 0, s1 = 1) needs fetches out of program order.
+   */
+  function mpFF(ziccid: boolean): RiscvProgram {
+    return {
+      threads: ['sw t0, 0(a2)\nfence w,w\nsw t0, 0(a1)', 'mod0:\nli s0, 1\nmod1:\nli s1, 1'],
+      registers: (label) => [{ t0: instr('nop'), a1: label(1, 'mod0'), a2: label(1, 'mod1') }, {}],
+      ziccid,
+    };
+  }
+  const newThenOld = key({ s0: 2n, s1: 1n });
+  const mpNewThenOld = key({ s0: 0n, s1: 1n });
+  const s0s1 = (m: RiscvMachine) => ({ s0: reg(m, 1, 's0'), s1: reg(m, 1, 's1') });
+
+  it('Ziccif-only: fetches are not ordered, so CoFF and MP.FF are Allowed', () => {
+    expect(explorePrinted('CoFF (Ziccif-only)', coFF(false), s0s1)).toContain(newThenOld);
+    expect(explorePrinted('MP.FF (Ziccif-only)', mpFF(false), s0s1)).toContain(mpNewThenOld);
+  });
+
+  it('Ziccid: fetches are in program order, so CoFF and MP.FF are Forbidden', () => {
+    const co = explorePrinted('CoFF (Ziccid)', coFF(true), s0s1);
+    expect(co).not.toContain(newThenOld);
+    // Old twice, new twice and old then new all remain.
+    for (const o of [key({ s0: 1n, s1: 1n }), key({ s0: 2n, s1: 2n }), key({ s0: 1n, s1: 2n })])
+      expect(co).toContain(o);
+    const mp = explorePrinted('MP.FF (Ziccid)', mpFF(true), s0s1);
+    expect(mp).not.toContain(mpNewThenOld);
+    expect([...mp].sort()).toEqual(
+      [key({ s0: 1n, s1: 1n }), key({ s0: 1n, s1: 0n }), key({ s0: 0n, s1: 0n })].sort(),
+    );
+  });
 
   /**
    * MP.RF+fence.w.w+ctrl-jr (litmus-tests-riscv-ifetch): hart 0 rewrites

@@ -12,8 +12,8 @@ import { riscvCpuProfile } from './mm/cpuProfile';
 export interface RiscvFetchRulesOptions {
   /**
    * The harts implement Ziccid: instruction fetch is coherent with data
-   * stores and in program order, but instructions already fetched survive
-   * until FENCE.I (default false: Zifencei and Ziccif only).
+   * stores (eventually) and in program order, but instructions already
+   * fetched survive until FENCE.I (default false: Zifencei and Ziccif only).
    */
   readonly ziccid?: boolean;
 }
@@ -32,11 +32,12 @@ export interface RiscvFetchRulesOptions {
  *   (`untilInvalidated`). With Ziccid fetch is coherent with stores, yet
  *   "a jump through a freshly published pointer still needs FENCE.I"
  *   (FACTS §4): instructions fetched ahead survive until FENCE.I
- *   (`untilContextSync`, the only synchronizing event being FENCE.I).
- *   Core's views cannot yet keep one hart's fetches in program order
- *   (Ziccid's `[I];po;[I]`), so this variant still allows what only that
- *   rule forbids (litmus tests CoFF, MP.FF, LB.FF), and behaves as the
- *   Ziccif-only rules do.
+ *   (`untilContextSync`, the only synchronizing event being FENCE.I),
+ *   and fetches are in program order (Ziccid's `ir2 = [I];po;[I]`,
+ *   `fetchOrder: 'programOrder'`): once a fetch returned a version, no
+ *   later fetch of the hart returns one overwritten before that version
+ *   was written (litmus tests CoFF and MP.FF become Forbidden), and a hart
+ *   that keeps fetching eventually sees every store.
  * - Privileged ISA, "Trap handling": trap entry and SRET do not
  *   synchronize instruction fetch (Linux runs FENCE.I in its IPI handler
  *   for that reason), so exceptions do not resynchronize.
@@ -59,5 +60,6 @@ export function riscvFetchRules(options: RiscvFetchRulesOptions = {}): FetchRule
     // FENCE.I takes effect when it executes; there is no completion barrier.
     maintenanceCompletes: 'immediately',
     cacheOps,
+    fetchOrder: options.ziccid ? 'programOrder' : 'free',
   });
 }

@@ -25,14 +25,13 @@ import { x86CpuProfile } from './mm/cpuProfile';
  * - `exceptionSyncs: true`: CPUID, SERIALIZE and IRET are serializing
  *   ("Serializing Instructions"; the executor reports them as context synchronization), and so
  *   are the delivery of an interrupt or exception and the return from it.
- * - `ownStoreSyncs: true`: "the processor checks whether a write to a code
- *   segment may modify an instruction that has been prefetched for
- *   execution. If the write affects a prefetched instruction, the
- *   prefetch queue is invalidated" ("Self-Modifying Code"). The SDM's check is by linear
- *   address; core's views check a CPU's own stores by physical block, so
- *   a CPU storing to its own code through another alias is resynchronized
- *   here where hardware may not be. The text-poking path never relies on
- *   it: its CR3 switches serialize the poking CPU.
+ * - `ownStoreSyncs: true`, `ownStoreMatch: 'linear'`: "the processor
+ *   checks whether a write to a code segment may modify an instruction
+ *   that has been prefetched for execution. If the write affects a
+ *   prefetched instruction, the prefetch queue is invalidated. This
+ *   latter check is based on the linear address of the instruction"
+ *   ("Self-Modifying Code"): a CPU's own store through the address it
+ *   fetches from resynchronizes it, one through another alias does not.
  * - `fetchBlock: 16`: instructions are fetched in aligned 16-byte blocks
  *   (the CPU profile's fetch block), each read at once; an instruction
  *   modified while it is fetched across two blocks can be seen torn
@@ -50,6 +49,7 @@ export function x86FetchRules(): FetchRules {
     staleness: 'untilContextSync',
     cleanToPou: false,
     ownStoreSyncs: true,
+    ownStoreMatch: 'linear',
     exceptionSyncs: true,
     maintenanceCompletes: 'immediately',
     cacheOps: [],

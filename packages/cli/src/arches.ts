@@ -6,18 +6,20 @@ import type { BpfNativeRuntime } from '@execmem/jit';
 import { Option } from 'commander';
 import { UsageError } from './usageError';
 
-/** Options that select an ISA variant. */
-export interface IsaVariant {
-  /** riscv64: emit compressed instructions (default true). */
-  readonly compressed?: boolean;
-}
+/**
+ * Options of an arch factory, passed through unchanged (`{ compressed }`
+ * for riscv64's RVC, `{ ctrEl0 }` for arm64's cache type, …).
+ */
+export type ArchOptions = Readonly<Record<string, unknown>>;
 
 /** An arch the CLI knows by name. */
 export interface ArchEntry {
   /** The name used with `--arch`. */
   readonly name: string;
-  /** The arch, for the given variant. */
-  arch(variant: IsaVariant): Arch<unknown, IsaState>;
+  /** The name the arch gives itself (`Arch.name`). */
+  readonly archName: string;
+  /** Builds the arch with its factory's options. */
+  arch(options?: ArchOptions): Arch<unknown, IsaState>;
   /** The arch's eBPF JIT and the native calling convention its code runs with. */
   readonly bpf: { readonly backend: BpfJitBackend; readonly runtime: BpfNativeRuntime };
 }
@@ -26,18 +28,20 @@ export interface ArchEntry {
 export const knownArches: readonly ArchEntry[] = [
   {
     name: 'x86-64',
-    arch: () => x86Arch() as unknown as Arch<unknown, IsaState>,
+    archName: 'x86_64',
+    arch: (options = {}) => x86Arch(options) as unknown as Arch<unknown, IsaState>,
     bpf: { backend: x86BpfJit, runtime: x86BpfRuntime },
   },
   {
     name: 'arm64',
-    arch: () => arm64Arch() as unknown as Arch<unknown, IsaState>,
+    archName: 'arm64',
+    arch: (options = {}) => arm64Arch(options) as unknown as Arch<unknown, IsaState>,
     bpf: { backend: arm64BpfJit, runtime: arm64BpfRuntime },
   },
   {
     name: 'riscv64',
-    arch: ({ compressed = true }) =>
-      riscvArch({ compressed }) as unknown as Arch<unknown, IsaState>,
+    archName: 'riscv64',
+    arch: (options = {}) => riscvArch(options) as unknown as Arch<unknown, IsaState>,
     bpf: { backend: riscvBpfJit, runtime: riscvBpfRuntime },
   },
 ];
@@ -59,7 +63,14 @@ export function findArch(name: string): ArchEntry {
   return arch;
 }
 
-/** The instruction set of arch `name` in the given variant. */
-export function findIsa(name: string, variant: IsaVariant = {}): Isa<unknown, IsaState> {
-  return findArch(name).arch(variant).isa;
+/** The instruction set of arch `name` built with `options`. */
+export function findIsa(name: string, options: ArchOptions = {}): Isa<unknown, IsaState> {
+  return findArch(name).arch(options).isa;
+}
+
+/** Builds an arch by the name it gives itself (`x86_64`, `arm64`, `riscv64`), as jit's scenarios name them. */
+export function archByArchName(archName: string, options: ArchOptions = {}): Arch<unknown, IsaState> {
+  const entry = knownArches.find((a) => a.archName === archName);
+  if (!entry) throw new UsageError(`unknown arch '${archName}'`);
+  return entry.arch(options);
 }

@@ -73,6 +73,26 @@ export type TrapAction =
 /** The machine's trap hook. */
 export type TrapHandler = (event: TrapEvent) => TrapAction;
 
+/**
+ * A concurrent modification of code outside the arch's list (Arm ARM
+ * B2.2.5 CMODX): a fetch could return several versions of an instruction
+ * and one of them is not on `arch.patching`'s list, so the architecture
+ * does not define what the CPU executes.
+ */
+export interface HazardEvent {
+  /** The fetching CPU. */
+  readonly cpu: number;
+  /** Address of the instruction. */
+  readonly pc: number;
+  /** The instruction's bytes in every version the fetch could return, oldest first, memory as it is last. */
+  readonly versions: readonly Uint8Array[];
+  /** The bytes the fetch returned. */
+  readonly fetched: Uint8Array;
+}
+
+/** The machine's hazard hook. */
+export type HazardHandler = (event: HazardEvent) => void;
+
 /** What a CPU needs from its machine. */
 export interface CpuContext<I, S extends IsaState> {
   readonly arch: Arch<I, S>;
@@ -87,6 +107,8 @@ export interface CpuContext<I, S extends IsaState> {
   tlbOp(cpu: number, op: number, va: number): void;
   /** The machine's trap hook, if any. */
   readonly onTrap: TrapHandler | undefined;
+  /** The machine's hazard hook, if any. */
+  readonly onHazard: HazardHandler | undefined;
 }
 
 interface DecodeEntry<I> {
@@ -120,6 +142,8 @@ export class Cpu<I = unknown, S extends IsaState = IsaState> implements MemoryPo
   private readonly sysregs = new Map<number, Uint32Array>();
   private readonly readOnly = new Set<number>();
   private readonly tmp = new Uint32Array(4);
+  /** `versionViews[n]`: a scratch view of `n` bytes for checking one version against the CMODX list. */
+  private readonly versionViews: Uint8Array[];
   private trapCause: TrapCause | typeof NO_TRAP = NO_TRAP;
   private trapDetail = 0;
   private returning = false;
@@ -129,6 +153,10 @@ export class Cpu<I = unknown, S extends IsaState = IsaState> implements MemoryPo
     this.ctx = ctx;
     this.state = ctx.arch.isa.createState();
     this.window = new Uint8Array(ctx.arch.isa.maxLength);
+    const scratch = new Uint8Array(ctx.arch.isa.maxLength);
+    this.versionViews = Array.from({ length: scratch.length + 1 }, (_, n) =>
+      scratch.subarray(0, n),
+    );
     for (const r of systemRegisters) {
       const v = new Uint32Array(2);
       w.fromBigint(v, 0, r.reset);
@@ -210,8 +238,10 @@ export class Cpu<I = unknown, S extends IsaState = IsaState> implements MemoryPo
     const win = this.window;
     ctx.views.beginFetch();
     let have = 0;
+    let blocks = 0;
     let entry: DecodeEntry<I> | undefined;
     while (have < isa.maxLength) {
+      blocks++;
       const va = pc + have;
       const pa = ctx.translate(this.id, va, PROT_EXEC);
       if (pa < 0) {
@@ -219,7 +249,7 @@ export class Cpu<I = unknown, S extends IsaState = IsaState> implements MemoryPo
         return undefined;
       }
       const n = Math.min(block - (va % block), isa.maxLength - have);
-      ctx.views.fetch(this.id, pa, n, win, have, ctx.chooser);
+      ctx.views.fetch(this.id, pa, n, win, have, ctx.chooser, va);
       have += n;
       entry = this.decoded(pc, have);
       if (entry !== undefined) break;
@@ -227,8 +257,41 @@ export class Cpu<I = unknown, S extends IsaState = IsaState> implements MemoryPo
     const status = ctx.views.endFetch();
     if (status & FetchStatus.Stale) ctx.counters.values[Counter.staleFetches]++;
     if (status & FetchStatus.Torn) ctx.counters.values[Counter.tornFetches]++;
+    if (entry !== undefined && blocks === 1 && ctx.views.alternatives > 1)
+      this.checkConcurrentModification(pc, entry.length);
     if (entry === undefined) this.trap(ExceptionCause.Undefined, 0, pc, pc);
     return entry;
+  }
+
+  /**
+   * Counts (and reports to the hazard hook) a fetch of `length` bytes at
+   * `pc` that could return differing versions of which one is not on the
+   * arch's concurrent-modification list. Only instructions inside one
+   * fetch block are checked: the views keep the alternatives of one block.
+   */
+  private checkConcurrentModification(pc: number, length: number): void {
+    const { views, arch, counters } = this.ctx;
+    const bytes = views.alternativeBytes;
+    const stride = views.alternativeLength;
+    const count = views.alternatives;
+    const v = this.versionViews[length];
+    let differ = false;
+    let unlisted = false;
+    for (let a = 0; a < count; a++) {
+      for (let j = 0; j < length; j++) {
+        v[j] = bytes[a * stride + j];
+        if (v[j] !== bytes[j]) differ = true;
+      }
+      if (!arch.patching.concurrentlyModifiable(v)) unlisted = true;
+    }
+    if (!differ || !unlisted) return;
+    counters.values[Counter.hazards]++;
+    if (this.ctx.onHazard) {
+      const versions = Array.from({ length: count }, (_, a) =>
+        bytes.slice(a * stride, a * stride + length),
+      );
+      this.ctx.onHazard({ cpu: this.id, pc, versions, fetched: this.window.slice(0, length) });
+    }
   }
 
   /**
@@ -359,11 +422,15 @@ export class Cpu<I = unknown, S extends IsaState = IsaState> implements MemoryPo
     }
     const lo = src[index];
     const hi = size === 8 ? src[index + 1] : 0;
-    if (pa >= 0) storage.store(this.id, pa, size, mask(lo, size), hi);
-    else {
+    if (pa >= 0) {
+      this.ctx.views.storeIssued(this.id, pa, va);
+      storage.store(this.id, pa, size, mask(lo, size), hi);
+    } else {
       for (let k = 0; k < size; k++) {
         const byte = (k < 4 ? lo >>> (8 * k) : hi >>> (8 * (k - 4))) & 0xff;
-        storage.store(this.id, this.ctx.translate(this.id, va + k, PROT_WRITE), 1, byte, 0);
+        const bytePa = this.ctx.translate(this.id, va + k, PROT_WRITE);
+        this.ctx.views.storeIssued(this.id, bytePa, va + k);
+        storage.store(this.id, bytePa, 1, byte, 0);
       }
     }
     if (kind === AccessKind.SeqCst) storage.fence(this.id, FenceOrder.StoreLoad);
@@ -387,6 +454,7 @@ export class Cpu<I = unknown, S extends IsaState = IsaState> implements MemoryPo
     if (!storage.claimExclusive(this.id, pa)) return 1;
     // The store-exclusive succeeds atomically with respect to other writers.
     storage.flush(this.id);
+    this.ctx.views.storeIssued(this.id, pa, va);
     storage.commit(this.id, pa, size, mask(src[index], size), size === 8 ? src[index + 1] : 0);
     return 0;
   }
@@ -416,7 +484,10 @@ export class Cpu<I = unknown, S extends IsaState = IsaState> implements MemoryPo
     w.copy64(t, 2, src, srcIndex);
     w.zext64(t, 2, t, 2, bits);
     const write = atomicRmw(op, bits, t, src2, src2Index);
-    if (write) storage.commit(this.id, pa, size, t[2], t[3]);
+    if (write) {
+      this.ctx.views.storeIssued(this.id, pa, va);
+      storage.commit(this.id, pa, size, t[2], t[3]);
+    }
     out[outIndex] = oldLo;
     out[outIndex + 1] = oldHi;
     return true;

@@ -27,6 +27,23 @@ import { CacheOp } from './isa';
  */
 export type Staleness = 'coherent' | 'untilContextSync' | 'untilInvalidated';
 
+/**
+ * How one CPU's fetches are ordered among themselves.
+ *
+ * - `free`: each fetch picks independently among the versions its floor
+ *   allows, so a CPU may fetch a new version and then an older one
+ *   (AArch64 without maintenance, FACTS §4; RISC-V without Ziccid).
+ * - `programOrder`: fetches happen at non-decreasing instants of the
+ *   global write order (RISC-V Ziccid, `ir2 = [I];po;[I]`): a fetch may
+ *   not return a version that stopped being current before the instant
+ *   an earlier fetch of the same CPU, of any location, was made at. Each
+ *   fetch raises its CPU's floor to the start of the version it returned;
+ *   alternative 0 (memory as it is) raises it to the block's latest write,
+ *   so any fair chooser (a seeded one) eventually sees every store, the
+ *   eventual visibility Ziccid promises.
+ */
+export type FetchOrder = 'free' | 'programOrder';
+
 /** What a cache-maintenance operation does to the instruction views. */
 export const CacheOpEffect = {
   /** No effect on fetch (the operation is a no-op for coherence here). */
@@ -85,6 +102,16 @@ export interface FetchRules {
   readonly maintenanceCompletes?: 'immediately' | 'atBarrier';
   /** Effect of each {@link CacheOp}, indexed by its code; missing entries have no effect. */
   readonly cacheOps: readonly CacheOpEffect[];
+  /** See {@link FetchOrder}; default `'free'`. */
+  readonly fetchOrder?: FetchOrder;
+  /**
+   * Whether the CPU's own store discards its stale copy when it writes
+   * the block through the same linear address it fetches from
+   * (`'linear'`, x86 SDM vol. 3 §8.1.3: the prefetch queue is checked by
+   * linear address) or through any alias of the physical block
+   * (`'physical'`, the default). Only meaningful with `ownStoreSyncs`.
+   */
+  readonly ownStoreMatch?: 'physical' | 'linear';
 }
 
 /** Checks a rules object's sizes; `EINVAL` naming the bad field. */
@@ -130,6 +157,10 @@ export interface StaleUntilSyncOptions {
   readonly exceptionSyncs?: boolean;
   /** Default `'immediately'`. */
   readonly maintenanceCompletes?: 'immediately' | 'atBarrier';
+  /** Default `'free'`. */
+  readonly fetchOrder?: FetchOrder;
+  /** Default `'physical'`. */
+  readonly ownStoreMatch?: 'physical' | 'linear';
 }
 
 /**
@@ -158,5 +189,7 @@ export function staleUntilSyncFetchRules(options: StaleUntilSyncOptions = {}): F
     exceptionSyncs: options.exceptionSyncs ?? true,
     maintenanceCompletes: options.maintenanceCompletes ?? 'immediately',
     cacheOps,
+    fetchOrder: options.fetchOrder ?? 'free',
+    ownStoreMatch: options.ownStoreMatch ?? 'physical',
   });
 }

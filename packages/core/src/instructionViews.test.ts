@@ -98,6 +98,62 @@ describe('InstructionViews', () => {
     expect([...out]).toEqual([4, 3, 0, 0]);
   });
 
+  it('in program order, a fetch never returns a version older than an earlier fetch could have', () => {
+    const order = (fetchOrder: 'free' | 'programOrder') => {
+      const { storage, views } = setup(
+        staleUntilSyncFetchRules({ fetchBlock: 4, icacheLine: 16, dcacheLine: 16, fetchOrder }),
+      );
+      storage.store(0, CODE, 4, 1, 0);
+      storage.store(0, CODE, 4, 2, 0);
+      storage.store(0, CODE + 4, 4, 3, 0);
+      return views;
+    };
+    const free = order('free');
+    expect(fetch(free, 1, 0).byte).toBe(2);
+    expect(fetch(free, 1, 1)).toMatchObject({ byte: 0, offered: 3 });
+
+    const po = order('programOrder');
+    expect(fetch(po, 1, 1)).toMatchObject({ byte: 0, offered: 3 });
+    expect(fetch(po, 1, 2)).toMatchObject({ byte: 1, offered: 3 });
+    // The version written before the one just fetched is gone for this CPU, not for the other.
+    expect(fetch(po, 1, 1)).toMatchObject({ byte: 1, offered: 2 });
+    expect(fetch(po, 0, 1)).toMatchObject({ byte: 0, offered: 3 });
+    // Memory as it is raises the floor to its write: CODE is now fresh only, while
+    // CODE + 4's old version was still current then and stays fetchable.
+    expect(fetch(po, 1, 0).byte).toBe(2);
+    expect(fetch(po, 1, 1)).toMatchObject({ byte: 2, offered: 1 });
+    expect(fetch(po, 1, 1, CODE + 4)).toMatchObject({ byte: 0, offered: 2 });
+  });
+
+  it("with linear own-store matching, only a store through the fetch's linear address resynchronizes", () => {
+    const rules = (ownStoreMatch: 'physical' | 'linear') =>
+      setup(
+        staleUntilSyncFetchRules({
+          staleness: 'untilContextSync',
+          fetchBlock: 4,
+          ownStoreSyncs: true,
+          ownStoreMatch,
+        }),
+      );
+    const ALIAS = 0x9000;
+    const physical = rules('physical');
+    physical.views.storeIssued(1, CODE, ALIAS);
+    physical.storage.store(1, CODE, 4, 1, 0);
+    expect(fetch(physical.views, 1, 1)).toMatchObject({ byte: 1, offered: 1 });
+
+    const linear = rules('linear');
+    linear.views.storeIssued(1, CODE, ALIAS);
+    linear.storage.store(1, CODE, 4, 1, 0);
+    expect(fetch(linear.views, 1, 1)).toMatchObject({ byte: 0, offered: 2 });
+    // A store with no linear address recorded (another mapping's writer) does not either.
+    linear.storage.store(1, CODE, 4, 2, 0);
+    expect(fetch(linear.views, 1, 1)).toMatchObject({ byte: 0, offered: 3 });
+    linear.views.storeIssued(1, CODE, CODE);
+    linear.storage.store(1, CODE, 4, 3, 0);
+    expect(fetch(linear.views, 1, 1)).toMatchObject({ byte: 3, offered: 1 });
+    expect(fetch(linear.views, 0, 1).offered).toBe(4);
+  });
+
   it('untracked memory keeps no versions', () => {
     const { storage, views } = setup(rules);
     storage.store(0, 0x8000, 4, 1, 0);

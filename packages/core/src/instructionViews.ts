@@ -11,7 +11,10 @@
  * any version that was current at some instant at or after its *floor*
  * for the block; the floor rises with the events the rules name:
  * invalidation (IC IVAU, FENCE.I) and, for the pipeline, context
- * synchronization (ISB, serializing instructions, exceptions). This is the
+ * synchronization (ISB, serializing instructions, exceptions), a CPU's
+ * own store (x86 SMC detection, by physical block or by linear address)
+ * and, under `fetchOrder: 'programOrder'`, the CPU's previous fetch
+ * (RISC-V Ziccid). This is the
  * operational reading of the published models (ESOP 2020 "each thread's
  * instruction cache is a set of possibly stale writes"; x86 SDM
  * cross-modifying code): a fetch that is not forbidden is a {@link Chooser}
@@ -123,10 +126,38 @@ export class InstructionViews implements CommitObserver {
   private readonly allInval: Float64Array;
   /** Per CPU: per block [last, previous] line invalidation instants. */
   private readonly lineInval: Map<number, Float64Array>[];
-  /** Per CPU: per block the instant of its own last store there (SMC detection). */
+  /**
+   * Per CPU: per block the instant of its own last store there (SMC
+   * detection); with `ownStoreMatch: 'linear'` keyed by the linear block
+   * the store went through.
+   */
   private readonly ownStore: Map<number, number>[];
+  /** Per CPU, with `ownStoreMatch: 'linear'`: per linear block of {@link ownStore} the physical block it was. */
+  private readonly ownStorePhysical: Map<number, number>[];
+  /** Per CPU, with `ownStoreMatch: 'linear'`: the linear address of each store to instruction memory issued and not yet committed, by physical address. */
+  private readonly storeLinear: Map<number, number>[];
+  /** Per CPU, with `fetchOrder: 'programOrder'`: the instant its last fetch was made at; later fetches may not go back. */
+  private readonly orderFloor: Float64Array;
+  private readonly linear: boolean;
+  private readonly programOrder: boolean;
   /** Per CPU: maintenance issued but not yet completed, as (effect, address) pairs. */
   private readonly pending: number[][];
+  /**
+   * Set by the machine when it checks concurrent modification: a fetch
+   * that may return several versions then leaves them in
+   * {@link alternativeBytes}.
+   */
+  collectAlternatives = false;
+  /**
+   * Versions the last fetch block of the current instruction could have
+   * returned, when more than one (else 0): {@link alternativeBytes} holds
+   * them oldest first, `alternativeLength` bytes each, memory as it is last.
+   */
+  alternatives = 0;
+  /** Bytes of each alternative (see {@link alternatives}). */
+  alternativeLength = 0;
+  /** Scratch holding the alternatives' bytes; reused, never reallocated. */
+  readonly alternativeBytes: Uint8Array;
   private fetchLo = 0;
   private fetchHi = Number.POSITIVE_INFINITY;
   private fetchStale = false;
@@ -141,6 +172,12 @@ export class InstructionViews implements CommitObserver {
     this.allInval = new Float64Array(2 * this.cpus);
     this.lineInval = Array.from({ length: this.cpus }, () => new Map());
     this.ownStore = Array.from({ length: this.cpus }, () => new Map());
+    this.ownStorePhysical = Array.from({ length: this.cpus }, () => new Map());
+    this.storeLinear = Array.from({ length: this.cpus }, () => new Map());
+    this.orderFloor = new Float64Array(this.cpus);
+    this.alternativeBytes = new Uint8Array((MAX_BLOCK_VERSIONS + 1) * this.block);
+    this.linear = rules.ownStoreSyncs && rules.ownStoreMatch === 'linear';
+    this.programOrder = rules.fetchOrder === 'programOrder';
     this.pending = Array.from({ length: this.cpus }, () => []);
     storage.observe(this);
   }
@@ -155,12 +192,15 @@ export class InstructionViews implements CommitObserver {
     this.fetchLo = 0;
     this.fetchHi = Number.POSITIVE_INFINITY;
     this.fetchStale = false;
+    this.alternatives = 0;
   }
 
   /**
    * Fetches `n` bytes at `pa`, all inside one fetch block, for `cpu` into
    * `out[offset..]`, letting `chooser` pick among the versions the rules
    * allow (alternative 0 is memory as it is). Fetching tracks the frame.
+   * `va` is the linear address fetched from (default `pa`), which
+   * `ownStoreMatch: 'linear'` compares with the CPU's own stores.
    */
   fetch(
     cpu: number,
@@ -169,19 +209,28 @@ export class InstructionViews implements CommitObserver {
     out: Uint8Array,
     offset: number,
     chooser: Chooser,
+    va = pa,
   ): void {
     const pfn = Math.floor(pa / PAGE_SIZE);
     if (!this.tracked.has(pfn)) this.tracked.add(pfn);
+    if (this.linear && this.storeLinear[cpu].size > 0 && this.storesTo(cpu, va)) {
+      // The store is detected against the fetch (SDM vol. 3 §8.1.3): it reaches memory before the fetch reads it; draining a store buffer early is always allowed.
+      this.storage.flush(cpu);
+    }
     const blk = Math.floor(pa / this.block);
     const h = this.histories.get(blk);
     let from = h ? h.currentFrom : 0;
     let to = Number.POSITIVE_INFINITY;
     let pick = 0;
     if (h !== undefined && h.count > 0 && this.rules.staleness !== 'coherent') {
-      const floor = this.floor(cpu, blk, h);
+      let floor = this.floor(cpu, blk, h, Math.floor(va / this.block));
+      if (this.programOrder && this.orderFloor[cpu] > floor) floor = this.orderFloor[cpu];
       let k = 0;
       for (let i = 0; i < h.count; i++) if (h.to[h.slot(i)] > floor) k++;
-      if (k > 0) pick = chooser.choose(k + 1, 'fetch');
+      if (k > 0) {
+        if (this.collectAlternatives) this.keepAlternatives(h, floor, pa, n);
+        pick = chooser.choose(k + 1, 'fetch');
+      }
       if (pick > 0) {
         for (let i = 0, seen = 0; i < h.count; i++) {
           const s = h.slot(i);
@@ -197,8 +246,24 @@ export class InstructionViews implements CommitObserver {
     }
     if (pick === 0) for (let j = 0; j < n; j++) out[offset + j] = this.memory.read8(pa + j);
     else this.fetchStale = true;
+    if (this.programOrder && from > this.orderFloor[cpu]) this.orderFloor[cpu] = from;
     if (from > this.fetchLo) this.fetchLo = from;
     if (to < this.fetchHi) this.fetchHi = to;
+  }
+
+  /** Copies the versions of `pa..pa+n` allowed above `floor`, then memory's bytes, into {@link alternativeBytes}. */
+  private keepAlternatives(h: BlockHistory, floor: number, pa: number, n: number): void {
+    const out = this.alternativeBytes;
+    let at = 0;
+    for (let i = 0; i < h.count; i++) {
+      const s = h.slot(i);
+      if (h.to[s] <= floor) continue;
+      const base = s * this.block + (pa % this.block);
+      for (let j = 0; j < n; j++) out[at++] = h.bytes[base + j];
+    }
+    for (let j = 0; j < n; j++) out[at++] = this.memory.read8(pa + j);
+    this.alternativeLength = n;
+    this.alternatives = at / n;
   }
 
   /** Ends the instruction's fetch: a {@link FetchStatus} bit set. */
@@ -287,10 +352,46 @@ export class InstructionViews implements CommitObserver {
     }
   }
 
+  /**
+   * `cpu` issued a store of `pa` through linear address `va`; with
+   * `ownStoreMatch: 'linear'` its commit discards the CPU's stale copy
+   * only for fetches through the same linear address. A commit with no
+   * issued store recorded (a direct write through some other mapping)
+   * discards nothing.
+   */
+  storeIssued(cpu: number, pa: number, va: number): void {
+    if (this.linear && this.tracked.has(Math.floor(pa / PAGE_SIZE)))
+      this.storeLinear[cpu].set(pa, va);
+  }
+
+  /** True when `cpu` has an issued store (of up to 8 bytes) that may touch the fetch block of linear address `va`. */
+  private storesTo(cpu: number, va: number): boolean {
+    const blk = Math.floor(va / this.block);
+    for (const v of this.storeLinear[cpu].values()) {
+      if (Math.floor(v / this.block) === blk || Math.floor((v + 7) / this.block) === blk)
+        return true;
+    }
+    return false;
+  }
+
   afterCommit(cpu: number, pa: number, size: number, instant: number): void {
     if (!this.rules.ownStoreSyncs) return;
+    let va = -1;
+    if (this.linear) {
+      const issued = this.storeLinear[cpu].get(pa);
+      if (issued !== undefined) {
+        va = issued;
+        this.storeLinear[cpu].delete(pa);
+      }
+    }
     for (let blk = Math.floor(pa / this.block); blk * this.block < pa + size; blk++) {
-      if (this.histories.has(blk)) this.ownStore[cpu].set(blk, instant);
+      if (!this.histories.has(blk)) continue;
+      if (!this.linear) this.ownStore[cpu].set(blk, instant);
+      else if (va >= 0) {
+        const linearBlk = Math.floor((va + Math.max(pa, blk * this.block) - pa) / this.block);
+        this.ownStore[cpu].set(linearBlk, instant);
+        this.ownStorePhysical[cpu].set(linearBlk, blk);
+      }
     }
   }
 
@@ -298,6 +399,7 @@ export class InstructionViews implements CommitObserver {
   fingerprint(h: StateHasher): void {
     h.addWords(new Uint32Array(this.ctxSync.buffer));
     h.addWords(new Uint32Array(this.allInval.buffer));
+    h.addWords(new Uint32Array(this.orderFloor.buffer));
     for (let c = 0; c < this.cpus; c++) {
       h.add(this.lineInval[c].size);
       for (const [blk, r] of this.lineInval[c]) {
@@ -309,6 +411,12 @@ export class InstructionViews implements CommitObserver {
       for (const [blk, t] of this.ownStore[c]) {
         h.add(blk);
         h.add(t);
+        h.add(this.ownStorePhysical[c].get(blk) ?? -1);
+      }
+      h.add(this.storeLinear[c].size);
+      for (const [pa, va] of this.storeLinear[c]) {
+        h.add(pa);
+        h.add(va);
       }
       h.add(this.pending[c].length);
       for (const v of this.pending[c]) h.add(v);
@@ -328,8 +436,8 @@ export class InstructionViews implements CommitObserver {
     }
   }
 
-  /** The earliest instant whose version of `blk` `cpu` may still fetch. */
-  private floor(cpu: number, blk: number, h: BlockHistory): number {
+  /** The earliest instant whose version of `blk`, fetched through linear block `linearBlk`, `cpu` may still fetch. */
+  private floor(cpu: number, blk: number, h: BlockHistory, linearBlk: number): number {
     const ctx = this.ctxSync[cpu];
     let f: number;
     if (this.rules.staleness === 'untilContextSync') f = ctx;
@@ -338,8 +446,13 @@ export class InstructionViews implements CommitObserver {
       const r = this.lineInval[cpu].get(blk);
       if (r) f = Math.max(f, effective(r, 0, ctx));
     }
-    const own = this.ownStore[cpu].get(blk);
-    if (own !== undefined && own > f) f = own;
+    const own = this.ownStore[cpu].get(this.linear ? linearBlk : blk);
+    if (
+      own !== undefined &&
+      own > f &&
+      (!this.linear || this.ownStorePhysical[cpu].get(linearBlk) === blk)
+    )
+      f = own;
     return this.rules.cleanToPou ? h.cleanBefore(f) : f;
   }
 

@@ -14,7 +14,7 @@ import { vaFromBigint } from './address';
 import { type Arch, type SystemRegisterDef, TlbOpEffect } from './arch';
 import { type Chooser, seededChooser } from './chooser';
 import { Counter, type Counters, createCounters } from './counters';
-import { Cpu, type TrapHandler } from './cpu';
+import { Cpu, type HazardHandler, type TrapHandler } from './cpu';
 import { fail } from './errors';
 import { type ExploreOptions, type ExploreResult, explore } from './explorer';
 import { InstructionViews } from './instructionViews';
@@ -46,6 +46,13 @@ export interface MachineConfig<I, S extends IsaState> {
   readonly systemRegisters?: Readonly<Record<string, bigint>>;
   /** Trap hook; without one a trapping CPU stops with the cause recorded. */
   readonly onTrap?: TrapHandler;
+  /**
+   * Hazard hook: called for each fetch that concurrently modified code
+   * outside the arch's list could make return an undefined instruction
+   * (Arm ARM B2.2.5 CMODX), besides counting it in `hazards`. Fetches are
+   * checked when `arch.patching.concurrentModificationList` is set.
+   */
+  readonly onHazard?: HazardHandler;
 }
 
 /** Why {@link Machine.run} returned. */
@@ -134,6 +141,7 @@ export function createMachine<I, S extends IsaState>(config: MachineConfig<I, S>
   });
   const storage = new StorageModel(memory, n, storageConfig(config.storage ?? arch.storage));
   const views = new InstructionViews(memory, storage, arch.fetchRules);
+  views.collectAlternatives = arch.patching.concurrentModificationList === true;
   const ipis = new IpiController(n, counters);
   const chooser = config.chooser ?? seededChooser(config.seed ?? 0);
 
@@ -176,6 +184,7 @@ export function createMachine<I, S extends IsaState>(config: MachineConfig<I, S>
       ]++;
     },
     onTrap: config.onTrap,
+    onHazard: config.onHazard,
   };
   const cpus = Array.from({ length: n }, (_, i) => new Cpu<I, S>(i, ctx, registers));
   const hasher = createStateHasher();
@@ -232,6 +241,7 @@ export function createMachine<I, S extends IsaState>(config: MachineConfig<I, S>
     poke(cpu, va, bytes) {
       cpuOf(cpu);
       const pas = physical(va, bytes.length);
+      const start = vaFromBigint(va);
       // One write per naturally aligned 8-byte chunk, as a copy loop of word stores does.
       for (let i = 0; i < pas.length; ) {
         let size = 1;
@@ -247,6 +257,7 @@ export function createMachine<I, S extends IsaState>(config: MachineConfig<I, S>
           if (k >= 4) hi = ((hi << 8) | bytes[i + k]) >>> 0;
           else lo = ((lo << 8) | bytes[i + k]) >>> 0;
         }
+        views.storeIssued(cpu, pas[i], start + i);
         storage.commit(cpu, pas[i], size, lo, hi);
         i += size;
       }

@@ -33,4 +33,12 @@ export interface PatchingRules {
    * BRK, SVC, HVC, SMC, ISB); arches without such a list return false.
    */
   concurrentlyModifiable(bytes: Uint8Array): boolean;
+  /**
+   * True when {@link concurrentlyModifiable} is an architectural list
+   * outside which concurrent modification and execution is undefined
+   * (arm64 CMODX, Arm ARM B2.2.5): the machine then counts every fetch that
+   * could return differing versions of an unlisted instruction as a hazard.
+   * Default false.
+   */
+  readonly concurrentModificationList?: boolean;
 }

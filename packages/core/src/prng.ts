@@ -47,6 +47,9 @@ export function createPrng(seed: number): Prng {
   return {
     next,
     below(n) {
+      if (!Number.isInteger(n) || n < 1 || n > 2 ** 32) {
+        fail('EINVAL', `bound ${n} is not an integer in 1..2^32`);
+      }
       // Rejection sampling keeps the distribution exactly uniform.
       const limit = 2 ** 32 - (2 ** 32 % n);
       let v = next();

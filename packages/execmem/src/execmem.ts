@@ -66,6 +66,8 @@ export interface Execmem {
   readonly directMap: DirectMapMode;
   /** The arch's execmem info. */
   readonly info: ExecmemInfo;
+  /** The machine operations it runs on, including the text-poke path for writing code into ROX memory. */
+  readonly port: ExecmemPort;
   /**
    * `execmem_alloc()`: `size` bytes of `type`, inside the type's range or
    * once in its fallback; read-only and executable when
@@ -199,6 +201,7 @@ export function createExecmemOnPort(
     policy,
     directMap,
     info,
+    port,
     execmemAlloc: (type, size) => allocate(type, size, false),
     execmemAllocRw: (type, size) => allocate(type, size, true),
     execmemRestoreRox(ptr, size) {

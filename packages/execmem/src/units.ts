@@ -8,8 +8,7 @@ export function isAligned(x: number, a: number): boolean {
   return x % a === 0;
 }
 
-/** Base page size (4 KiB on every supported arch). */
-export const PAGE_SIZE = 4096;
+export { PAGE_SIZE } from '@execmem/core';
 
 /**
  * Granule of sub-page allocations from the ROX caches and packs: 64 bytes,

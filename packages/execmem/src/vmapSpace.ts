@@ -1,5 +1,5 @@
 import { fail, hex } from '@execmem/core';
-import { alignUp } from './units';
+import { alignUp, PAGE_SIZE } from './units';
 
 /** A half-open window `[start, end)` of engine addresses. */
 export interface Window {
@@ -35,7 +35,7 @@ export interface VmapSpace {
 }
 
 /** Size of the guard page after every vmap area. */
-export const GUARD_SIZE = 4096;
+export const GUARD_SIZE = PAGE_SIZE;
 
 /**
  * Creates a vmap space whose free blocks are `windows` (merged) minus

@@ -16,6 +16,7 @@ import { cmodxClass, insnWord } from './cmodx';
 export const arm64PatchingRules: PatchingRules = {
   liveProtocol: 'stopMachine',
   atomicPatchBytes: 4,
+  concurrentModificationList: true,
   concurrentlyModifiable(bytes) {
     const word = insnWord(bytes);
     return bytes.length === 4 && word >= 0 && cmodxClass(word) !== undefined;

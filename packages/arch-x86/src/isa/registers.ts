@@ -25,7 +25,7 @@ export const reg64Names: readonly string[] = [
   'r15',
 ];
 
-const reg32Names: readonly string[] = [
+export const reg32Names: readonly string[] = [
   'eax',
   'ecx',
   'edx',
@@ -44,7 +44,7 @@ const reg32Names: readonly string[] = [
   'r15d',
 ];
 
-const reg16Names: readonly string[] = [
+export const reg16Names: readonly string[] = [
   'ax',
   'cx',
   'dx',
@@ -64,7 +64,7 @@ const reg16Names: readonly string[] = [
 ];
 
 /** Byte registers with a REX prefix (SDM 3.7.2.1: SPL, BPL, SIL, DIL replace AH..BH). */
-const reg8Names: readonly string[] = [
+export const reg8Names: readonly string[] = [
   'al',
   'cl',
   'dl',

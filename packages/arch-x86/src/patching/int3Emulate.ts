@@ -12,8 +12,8 @@ import { conditionHolds } from '../isa/rflags';
 import type { X86State } from '../isa/state';
 import { x86Isa } from '../isa/x86Isa';
 
-/** `POKE_MAX_OPCODE_SIZE`: the longest instruction the batch patches (a CALL or JMP rel32). */
-export const POKE_MAX_OPCODE_SIZE = 5;
+/** `POKE_MAX_OPCODE_SIZE`: the longest instruction the batch patches (a Jcc rel32). */
+export const POKE_MAX_OPCODE_SIZE = 6;
 
 const EMULATED: ReadonlySet<Op> = new Set([Op.Call, Op.Jmp, Op.Jcc, Op.Nop, Op.Ret, Op.Int3]);
 

@@ -54,10 +54,12 @@ export function pokingInit<I, S extends IsaState>(
   options: PokingInitOptions = {},
 ): TextPokeMm<I, S> {
   const region = findRegion(machine.arch.layout, 'textPoke');
-  const span = (region.end - region.start - 3n * PAGE) / PAGE;
   let pokingAddr = region.start;
   if (options.seed !== undefined) {
-    pokingAddr += BigInt(createPrng(options.seed).below(Number(span))) * PAGE;
+    // kaslr_get_random_long("Poking") & PAGE_MASK, modulo the user half less three pages.
+    const prng = createPrng(options.seed);
+    const random = (BigInt(prng.next()) << 32n) | BigInt(prng.next());
+    pokingAddr += (random & -PAGE) % (region.end - region.start - 3n * PAGE);
   }
   if (((pokingAddr + PAGE) & ~PMD_MASK) === 0n) pokingAddr += PAGE;
   const mm = createAddressSpace({

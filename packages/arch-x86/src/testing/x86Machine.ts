@@ -42,6 +42,7 @@ const RX = PROT_READ | PROT_EXEC | PROT_GLOBAL;
 export function x86Machine(options: {
   readonly cpus: number;
   readonly chooser?: Chooser;
+  readonly seed?: number;
   readonly onTrap?: TrapHandler;
   readonly text?: Uint8Array;
   readonly site?: Uint8Array;
@@ -50,6 +51,7 @@ export function x86Machine(options: {
     arch: x86Arch(),
     cpus: options.cpus,
     ...(options.chooser ? { chooser: options.chooser } : {}),
+    ...(options.seed !== undefined ? { seed: options.seed } : {}),
     ...(options.onTrap ? { onTrap: options.onTrap } : {}),
   });
   m.mapNew(TEXT, 4096, RX);

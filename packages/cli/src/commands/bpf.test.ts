@@ -40,9 +40,9 @@ describe('execmem bpf', () => {
       const code = await run(['bpf', 'conformance', sharedPath('bpf-conformance')], io);
       const last = io.stdout().trim().split('\n').at(-1);
       expect(last).toMatch(/^\d+ passed, 0 failed$/);
-    for (const target of ['interp', 'x86-64', 'arm64', 'riscv64']) {
-      expect(io.stdout()).toMatch(new RegExp(`^PASS\t${target}\t`, 'm'));
-    }
+      for (const target of ['interp', 'x86-64', 'arm64', 'riscv64']) {
+        expect(io.stdout()).toMatch(new RegExp(`^PASS\t${target}\t`, 'm'));
+      }
       expect(code).toBe(ExitCode.Ok);
     },
   );

@@ -52,7 +52,9 @@ describe('execmem disasm', () => {
 
 describe('execmem run', () => {
   it('prints every general register in encoding order, then the counters', async () => {
-    const io = memoryIo({ 'p.s': 'mov $6, %eax\nimul $7, %eax, %eax\npush %rax\npop %rbx\nint3\n' });
+    const io = memoryIo({
+      'p.s': 'mov $6, %eax\nimul $7, %eax, %eax\npush %rax\npop %rbx\nint3\n',
+    });
     expect(await run(['run', '--arch', 'x86-64', 'p.s'], io)).toBe(ExitCode.Ok);
     const lines = io.stdout().split('\n');
     expect(lines.slice(0, 4)).toEqual([
@@ -69,7 +71,11 @@ describe('execmem run', () => {
   it('names registers x0 … x30, sp on arm64 and ra … t6 on riscv64', async () => {
     const a = memoryIo({ 'p.s': 'mov x0, #1\nbrk #0\n' });
     await run(['run', '--arch', 'arm64', 'p.s'], a);
-    const names = a.stdout().split('\n').slice(0, 32).map((l) => l.split('=')[0]);
+    const names = a
+      .stdout()
+      .split('\n')
+      .slice(0, 32)
+      .map((l) => l.split('=')[0]);
     expect(names).toEqual([...Array.from({ length: 31 }, (_, i) => `x${i}`), 'sp']);
     const r = memoryIo({ 'p.s': 'li a0, 1\nebreak\n' });
     await run(['run', '--arch', 'riscv64', 'p.s'], r);

@@ -18,7 +18,9 @@ describe.skipIf(!shared)('execmem litmus', () => {
     for (const row of expected) {
       const [name, ziccif] = row.split('\t');
       const observation = ziccif === 'Forbidden' ? 'Never' : '(Sometimes|Always)';
-      expect(io.stdout()).toMatch(new RegExp(`^Observation ${name.replace(/[.+]/g, '\\$&')} ${observation} \\d+ \\d+$`, 'm'));
+      expect(io.stdout()).toMatch(
+        new RegExp(`^Observation ${name.replace(/[.+]/g, '\\$&')} ${observation} \\d+ \\d+$`, 'm'),
+      );
     }
   });
 

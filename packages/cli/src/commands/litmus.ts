@@ -25,15 +25,22 @@ export const litmusCommand: CommandFactory = (io, result) =>
         .default('ziccif'),
     )
     .addOption(
-      new Option('--cache-type <type>', "AArch64 CTR_EL0 cache type, overriding the file's CacheType=")
-        .choices(['none', 'IDC', 'DIC']),
+      new Option(
+        '--cache-type <type>',
+        "AArch64 CTR_EL0 cache type, overriding the file's CacheType=",
+      ).choices(['none', 'IDC', 'DIC']),
     )
     .option('--max-states <n>', 'stop a test past this many candidate executions', '200000')
     .option('--json', 'print JSON for machines')
     .action(
       (
         paths: string[],
-        opts: { riscvModel: 'ziccif' | 'ziccid'; cacheType?: 'none' | 'IDC' | 'DIC'; maxStates: string; json?: boolean },
+        opts: {
+          riscvModel: 'ziccif' | 'ziccid';
+          cacheType?: 'none' | 'IDC' | 'DIC';
+          maxStates: string;
+          json?: boolean;
+        },
       ) => {
         const maxStates = Number(opts.maxStates);
         if (!Number.isSafeInteger(maxStates) || maxStates < 1) {
@@ -42,7 +49,11 @@ export const litmusCommand: CommandFactory = (io, result) =>
         const files = litmusFiles(paths);
         const progress = createProgress('litmus', files.length, io.err);
         const outcomes: LitmusFileOutcome[] = files.flatMap((file) => {
-          const r = runLitmus([file], { riscvModel: opts.riscvModel, cacheType: opts.cacheType, maxStates });
+          const r = runLitmus([file], {
+            riscvModel: opts.riscvModel,
+            cacheType: opts.cacheType,
+            maxStates,
+          });
           progress.tick(file);
           return r;
         });

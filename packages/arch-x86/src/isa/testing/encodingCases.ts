@@ -1,79 +1,13 @@
+import {
+  reg8Names as r8,
+  reg16Names as r16,
+  reg32Names as r32,
+  reg64Names as r64,
+} from '../registers';
 import type { Random } from './random';
 
-const r64 = [
-  'rax',
-  'rcx',
-  'rdx',
-  'rbx',
-  'rsp',
-  'rbp',
-  'rsi',
-  'rdi',
-  'r8',
-  'r9',
-  'r10',
-  'r11',
-  'r12',
-  'r13',
-  'r14',
-  'r15',
-];
-const r32 = [
-  'eax',
-  'ecx',
-  'edx',
-  'ebx',
-  'esp',
-  'ebp',
-  'esi',
-  'edi',
-  'r8d',
-  'r9d',
-  'r10d',
-  'r11d',
-  'r12d',
-  'r13d',
-  'r14d',
-  'r15d',
-];
-const r16 = [
-  'ax',
-  'cx',
-  'dx',
-  'bx',
-  'sp',
-  'bp',
-  'si',
-  'di',
-  'r8w',
-  'r9w',
-  'r10w',
-  'r11w',
-  'r12w',
-  'r13w',
-  'r14w',
-  'r15w',
-];
-const r8 = [
-  'al',
-  'cl',
-  'dl',
-  'bl',
-  'spl',
-  'bpl',
-  'sil',
-  'dil',
-  'r8b',
-  'r9b',
-  'r10b',
-  'r11b',
-  'r12b',
-  'r13b',
-  'r14b',
-  'r15b',
-];
 const legacy8 = ['al', 'cl', 'dl', 'bl', 'ah', 'ch', 'dh', 'bh'];
-const bySize: Record<number, string[]> = { 1: r8, 2: r16, 4: r32, 8: r64 };
+const bySize: Record<number, readonly string[]> = { 1: r8, 2: r16, 4: r32, 8: r64 };
 const suffix: Record<number, string> = { 1: 'b', 2: 'w', 4: 'l', 8: 'q' };
 const sizes = [1, 2, 4, 8];
 const conditions = [

@@ -1,0 +1,307 @@
+/**
+ * The hazard checker: runs a publish protocol against executing CPUs under
+ * the exhaustive explorer (or many seeded runs) and reports every execution
+ * in which a CPU fetched torn bytes, or ran the old code after the
+ * protocol promised the new code.
+ *
+ * The machine: CPU 0 is the writer; it runs no code and performs one
+ * protocol action per IPI it sends itself, so the scheduler interleaves
+ * the protocol with the executors' instructions. Every other CPU runs the
+ * executor: it calls the target once (old code), waits for the flag the
+ * writer sets after the last step (the promise), and calls the target again.
+ *
+ * @module
+ */
+
+import {
+  type Arch,
+  type Chooser,
+  Counter,
+  CpuStatus,
+  createMachine,
+  ExceptionCause,
+  type ExploreOptions,
+  explore,
+  fail,
+  findRegion,
+  type IsaState,
+  type Machine,
+  PROT_EXEC,
+  PROT_READ,
+  PROT_WRITE,
+  seededChooser,
+  setMemoryRox,
+  vaFromBigint,
+} from '@execmem/core';
+import { emulateInstruction } from '../patch/emulateInstruction';
+import {
+  createProtocolRun,
+  type ProtocolRun,
+  performStep,
+  protocolDone,
+} from '../publish/protocolRun';
+import type { ProtocolStep } from '../publish/protocolStep';
+
+/** The code the executors run. Sources are GNU assembly for the arch. */
+export interface ExecutorProgram {
+  /**
+   * The executor, with `{{target}}`, `{{flag}}`, `{{result}}` and
+   * `{{stack}}` (the top of a private stack) replaced by hexadecimal addresses: it calls `target`, stores the register the
+   * target sets at `result`, waits until the 8-byte `flag` is nonzero,
+   * calls `target` again and stores the register at `result + 8`.
+   */
+  readonly executor: string;
+  /** The target's code before the protocol (sets the register to `oldValue`). */
+  readonly oldCode: string;
+  /** The code the protocol publishes (sets the register to `newValue`). */
+  readonly newCode: string;
+  readonly oldValue: bigint;
+  readonly newValue: bigint;
+}
+
+/** What {@link checkProtocol} checks. */
+export interface CheckProtocolOptions<I, S extends IsaState> {
+  readonly arch: Arch<I, S>;
+  /** CPUs including the writer (2..8). */
+  readonly cpus: number;
+  /** The protocol's steps (from `publishSteps`, or a broken variant of them). */
+  readonly protocol: readonly ProtocolStep[];
+  readonly executors: ExecutorProgram;
+  /**
+   * For a live patch: the offset in the target of the instruction the
+   * protocol replaces (the protocol then writes only that instruction of
+   * the new code, and a CPU trapping there emulates it). Default: the
+   * protocol publishes the whole new code.
+   */
+  readonly site?: number;
+  /** The trap instruction (assembly) of an int3-style protocol. */
+  readonly trap?: string;
+  /** System register values of the machine (e.g. `CTR_EL0`). */
+  readonly systemRegisters?: Readonly<Record<string, bigint>>;
+  /** Seeded random mode instead of exhaustive exploration: `runs` runs from `seed`, `seed + 1`, …. */
+  readonly random?: { readonly seed: number; readonly runs: number };
+  /** Bounds of the exhaustive search. */
+  readonly bounds?: ExploreOptions;
+  /** Scheduling decisions per execution; default 2,000. */
+  readonly maxSteps?: number;
+}
+
+/** Why an execution is a hazard. */
+export type HazardKind = 'torn' | 'stale' | 'fault';
+
+/** One hazardous execution. */
+export interface Hazard {
+  readonly kind: HazardKind;
+  /** What happened, for people. */
+  readonly detail: string;
+  /** The choice sequence reaching it: replay with `replayChooser(trace)` and {@link buildProtocolMachine}. */
+  readonly trace: readonly number[];
+}
+
+/** What {@link checkProtocol} found. */
+export interface ProtocolCheck {
+  /** True when every execution was enumerated (always false in random mode). */
+  readonly complete: boolean;
+  /** Distinct states the explorer fingerprinted (0 in random mode). */
+  readonly states: number;
+  /** Executions run. */
+  readonly executions: number;
+  /** Every distinct hazardous outcome, with a trace. */
+  readonly hazards: readonly Hazard[];
+  /** Distinct outcomes seen, hazardous or not. */
+  readonly outcomes: number;
+}
+
+/** A machine set up to run a protocol against executors. */
+export interface ProtocolMachine<I, S extends IsaState> {
+  readonly machine: Machine<I, S>;
+  readonly run: ProtocolRun;
+  /** True once the writer set the flag. */
+  readonly promised: () => boolean;
+  /** The outcome of the execution so far. */
+  readonly outcome: () => ProtocolOutcome;
+}
+
+/** What one execution produced. */
+export interface ProtocolOutcome {
+  /** Per executor: the register after the first call and after the call following the promise. */
+  readonly results: readonly (readonly [string, string])[];
+  /** Some fetch was torn. */
+  readonly torn: boolean;
+  /** Executors stopped by a trap, with its cause. */
+  readonly faults: readonly string[];
+}
+
+const PAGE = 4096n;
+
+function hex(v: bigint): string {
+  return `0x${v.toString(16)}`;
+}
+
+/** Builds the machine of {@link checkProtocol} with `chooser`, every CPU started. */
+export function buildProtocolMachine<I, S extends IsaState>(
+  options: CheckProtocolOptions<I, S>,
+  chooser: Chooser,
+): ProtocolMachine<I, S> {
+  const { arch, cpus, executors } = options;
+  if (!Number.isInteger(cpus) || cpus < 2 || cpus > 8) {
+    fail('EINVAL', `CPU count ${cpus} is not in 2..8 (a writer and at least one executor)`);
+  }
+  const base = findRegion(arch.layout, 'vmalloc').start;
+  const code = base;
+  const target = base + PAGE;
+  const data = base + 2n * PAGE;
+  const newCode = arch.isa.assemble(executors.newCode, { origin: target }).bytes;
+  const offset = options.site ?? 0;
+  const decoded = options.site === undefined ? null : arch.isa.decode(newCode, offset, newCode.length - offset);
+  if (options.site !== undefined && decoded === null) {
+    fail('EINVAL', `no instruction of the new code starts at site offset ${offset}`);
+  }
+  const site = target + BigInt(offset);
+  const newBytes = decoded ? newCode.slice(offset, offset + decoded.length) : newCode;
+  const machine: Machine<I, S> = createMachine({
+    arch,
+    cpus,
+    chooser,
+    memory: 1 << 22,
+    ...(options.systemRegisters ? { systemRegisters: options.systemRegisters } : {}),
+    onTrap: (e) =>
+      // A CPU reaching the site while it holds the trap emulates the new instruction (poke_int3_handler).
+      e.cause === ExceptionCause.Breakpoint && decoded && e.pc === vaFromBigint(site)
+        ? emulateInstruction(machine, e.cpu, e.pc, decoded)
+        : 'stop',
+  });
+  machine.mapNew(code, Number(PAGE), PROT_READ | PROT_EXEC);
+  machine.mapNew(target, Number(PAGE), PROT_READ | PROT_EXEC);
+  machine.mapNew(data, Number(PAGE), PROT_READ | PROT_WRITE);
+  machine.load(target, arch.isa.assemble(executors.oldCode, { origin: target }).bytes);
+  const flag = data;
+  const resultOf = (cpu: number) => data + BigInt(16 * cpu);
+  for (let c = 1; c < cpus; c++) {
+    const origin = code + BigInt(0x200 * c);
+    const source = executors.executor
+      .replaceAll('{{target}}', hex(target))
+      .replaceAll('{{flag}}', hex(flag))
+      .replaceAll('{{result}}', hex(resultOf(c)))
+      .replaceAll('{{stack}}', hex(data + PAGE - BigInt(0x100 * c)));
+    machine.load(origin, arch.isa.assemble(source, { origin }).bytes);
+    machine.start(c, origin);
+  }
+  const run = createProtocolRun(
+    options.protocol,
+    {
+      writer: 0,
+      exec: site,
+      write: site,
+      bytes: newBytes,
+      ...(options.trap ? { trap: arch.isa.assemble(options.trap, { origin: site }).bytes } : {}),
+      protect: () => setMemoryRox(machine.kernel, target, 1),
+    },
+    cpus,
+  );
+  let promised = false;
+  const act = (): void => {
+    if (promised) return;
+    performStep(machine, run);
+    if (protocolDone(run)) {
+      // The promise: from here on every executor that sees the flag must run the new code.
+      const one = new Uint8Array(8);
+      one[0] = 1;
+      machine.poke(0, flag, one);
+      promised = true;
+    } else machine.ipis.send(0, act);
+  };
+  machine.ipis.send(0, act);
+  const word = (va: bigint) => {
+    const b = machine.read(va, 8);
+    return new DataView(b.buffer, b.byteOffset).getBigUint64(0, true).toString();
+  };
+  return {
+    machine,
+    run,
+    promised: () => promised,
+    outcome: () => ({
+      results: Array.from({ length: cpus - 1 }, (_, i) => {
+        const r = resultOf(i + 1);
+        return [word(r), word(r + 8n)] as const;
+      }),
+      torn: machine.counters.values[Counter.tornFetches] > 0,
+      faults: machine.cpus
+        .filter((c) => c.status === CpuStatus.Stopped && c.stopEvent !== undefined)
+        .map((c) => `CPU ${c.id}: ${String(c.stopEvent?.cause)} at ${hex(BigInt(c.stopEvent?.pc ?? 0))}`),
+    }),
+  };
+}
+
+/** The hazards of one outcome. */
+function classify(outcome: ProtocolOutcome, program: ExecutorProgram): [HazardKind, string][] {
+  const found: [HazardKind, string][] = [];
+  if (outcome.torn) found.push(['torn', 'a CPU fetched an instruction whose bytes were never current together']);
+  for (const f of outcome.faults) found.push(['fault', f]);
+  outcome.results.forEach(([, after], i) => {
+    if (after === program.oldValue.toString()) {
+      found.push(['stale', `CPU ${i + 1} ran the old code after the protocol promised the new code`]);
+    } else if (after !== program.newValue.toString() && outcome.faults.length === 0) {
+      found.push(['stale', `CPU ${i + 1} ended with ${after}, neither the old nor the new code's value`]);
+    }
+  });
+  return found;
+}
+
+/**
+ * Checks a protocol: explores every interleaving of the writer's actions
+ * with the executors' instructions and every fetch the arch's rules allow
+ * (or, with `random`, that many seeded runs), and returns the hazardous
+ * executions with their traces and the number of states explored.
+ */
+export function checkProtocol<I, S extends IsaState>(
+  options: CheckProtocolOptions<I, S>,
+): ProtocolCheck {
+  const maxSteps = options.maxSteps ?? 2000;
+  const finish = (p: ProtocolMachine<I, S>): ProtocolOutcome => {
+    p.machine.run({ maxSteps });
+    return p.outcome();
+  };
+  const hazardsOf = (outcomes: Iterable<{ outcome: ProtocolOutcome; trace: readonly number[] }>) => {
+    const hazards: Hazard[] = [];
+    for (const { outcome, trace } of outcomes) {
+      for (const [kind, detail] of classify(outcome, options.executors)) hazards.push({ kind, detail, trace });
+    }
+    return hazards;
+  };
+  if (options.random) {
+    const { seed, runs } = options.random;
+    const seen = new Map<string, { outcome: ProtocolOutcome; trace: readonly number[] }>();
+    for (let i = 0; i < runs; i++) {
+      const chooser = seededChooser(seed + i, { record: true });
+      const outcome = finish(buildProtocolMachine(options, chooser));
+      const key = JSON.stringify(outcome);
+      if (!seen.has(key)) seen.set(key, { outcome, trace: [...chooser.trace] });
+    }
+    return { complete: false, states: 0, executions: runs, hazards: hazardsOf(seen.values()), outcomes: seen.size };
+  }
+  const result = explore<ProtocolMachine<I, S>, ProtocolOutcome>(
+    {
+      start: (chooser) => buildProtocolMachine(options, chooser),
+      finish,
+      fingerprint(p) {
+        const f = p.machine.fingerprint();
+        if (f === undefined) return undefined;
+        // Host-side protocol progress and the torn-fetch counter are state the machine does not hash.
+        const torn = p.machine.counters.values[Counter.tornFetches] > 0 ? 1 : 0;
+        return `${f}|${p.run.step}|${p.run.written}|${p.promised() ? 1 : 0}|${torn}`;
+      },
+    },
+    options.bounds,
+  );
+  if (!result.complete) fail('E2BIG', `protocol check stopped: ${result.message}`);
+  return {
+    complete: true,
+    states: result.states,
+    executions: result.executions,
+    hazards: hazardsOf(
+      [...result.outcomes.values()].map((o) => ({ outcome: o.outcome, trace: o.witness })),
+    ),
+    outcomes: result.outcomes.size,
+  };
+}
