@@ -69,7 +69,10 @@ export function findIsa(name: string, options: ArchOptions = {}): Isa<unknown, I
 }
 
 /** Builds an arch by the name it gives itself (`x86_64`, `arm64`, `riscv64`), as jit's scenarios name them. */
-export function archByArchName(archName: string, options: ArchOptions = {}): Arch<unknown, IsaState> {
+export function archByArchName(
+  archName: string,
+  options: ArchOptions = {},
+): Arch<unknown, IsaState> {
   const entry = knownArches.find((a) => a.archName === archName);
   if (!entry) throw new UsageError(`unknown arch '${archName}'`);
   return entry.arch(options);

@@ -5,3 +5,13 @@
  * @packageDocumentation
  */
 export * from './bpf';
+export * from './hazard/checkProtocol';
+export * from './hazard/executorPrograms';
+export * from './hazard/shippedScenarios';
+export * from './patch/emulateInstruction';
+export * from './patch/patchSteps';
+export * from './publish/jitText';
+export * from './publish/protocolRun';
+export * from './publish/protocolStep';
+export * from './publish/publishSteps';
+export * from './publish/syncSteps';

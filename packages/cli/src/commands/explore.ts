@@ -12,7 +12,8 @@ const resolveArch: ArchResolver = (name, options) => archByArchName(name, option
 
 function positiveInteger(text: string, option: string): number {
   const n = Number(text);
-  if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`${option} ${text} is not a positive integer`);
+  if (!Number.isSafeInteger(n) || n < 1)
+    throw new UsageError(`${option} ${text} is not a positive integer`);
   return n;
 }
 

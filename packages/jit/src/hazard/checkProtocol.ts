@@ -153,7 +153,8 @@ export function buildProtocolMachine<I, S extends IsaState>(
   const data = base + 2n * PAGE;
   const newCode = arch.isa.assemble(executors.newCode, { origin: target }).bytes;
   const offset = options.site ?? 0;
-  const decoded = options.site === undefined ? null : arch.isa.decode(newCode, offset, newCode.length - offset);
+  const decoded =
+    options.site === undefined ? null : arch.isa.decode(newCode, offset, newCode.length - offset);
   if (options.site !== undefined && decoded === null) {
     fail('EINVAL', `no instruction of the new code starts at site offset ${offset}`);
   }
@@ -228,7 +229,10 @@ export function buildProtocolMachine<I, S extends IsaState>(
       torn: machine.counters.values[Counter.tornFetches] > 0,
       faults: machine.cpus
         .filter((c) => c.status === CpuStatus.Stopped && c.stopEvent !== undefined)
-        .map((c) => `CPU ${c.id}: ${String(c.stopEvent?.cause)} at ${hex(BigInt(c.stopEvent?.pc ?? 0))}`),
+        .map(
+          (c) =>
+            `CPU ${c.id}: ${String(c.stopEvent?.cause)} at ${hex(BigInt(c.stopEvent?.pc ?? 0))}`,
+        ),
     }),
   };
 }
@@ -236,13 +240,20 @@ export function buildProtocolMachine<I, S extends IsaState>(
 /** The hazards of one outcome. */
 function classify(outcome: ProtocolOutcome, program: ExecutorProgram): [HazardKind, string][] {
   const found: [HazardKind, string][] = [];
-  if (outcome.torn) found.push(['torn', 'a CPU fetched an instruction whose bytes were never current together']);
+  if (outcome.torn)
+    found.push(['torn', 'a CPU fetched an instruction whose bytes were never current together']);
   for (const f of outcome.faults) found.push(['fault', f]);
   outcome.results.forEach(([, after], i) => {
     if (after === program.oldValue.toString()) {
-      found.push(['stale', `CPU ${i + 1} ran the old code after the protocol promised the new code`]);
+      found.push([
+        'stale',
+        `CPU ${i + 1} ran the old code after the protocol promised the new code`,
+      ]);
     } else if (after !== program.newValue.toString() && outcome.faults.length === 0) {
-      found.push(['stale', `CPU ${i + 1} ended with ${after}, neither the old nor the new code's value`]);
+      found.push([
+        'stale',
+        `CPU ${i + 1} ended with ${after}, neither the old nor the new code's value`,
+      ]);
     }
   });
   return found;
@@ -262,10 +273,13 @@ export function checkProtocol<I, S extends IsaState>(
     p.machine.run({ maxSteps });
     return p.outcome();
   };
-  const hazardsOf = (outcomes: Iterable<{ outcome: ProtocolOutcome; trace: readonly number[] }>) => {
+  const hazardsOf = (
+    outcomes: Iterable<{ outcome: ProtocolOutcome; trace: readonly number[] }>,
+  ) => {
     const hazards: Hazard[] = [];
     for (const { outcome, trace } of outcomes) {
-      for (const [kind, detail] of classify(outcome, options.executors)) hazards.push({ kind, detail, trace });
+      for (const [kind, detail] of classify(outcome, options.executors))
+        hazards.push({ kind, detail, trace });
     }
     return hazards;
   };
@@ -278,7 +292,13 @@ export function checkProtocol<I, S extends IsaState>(
       const key = JSON.stringify(outcome);
       if (!seen.has(key)) seen.set(key, { outcome, trace: [...chooser.trace] });
     }
-    return { complete: false, states: 0, executions: runs, hazards: hazardsOf(seen.values()), outcomes: seen.size };
+    return {
+      complete: false,
+      states: 0,
+      executions: runs,
+      hazards: hazardsOf(seen.values()),
+      outcomes: seen.size,
+    };
   }
   const result = explore<ProtocolMachine<I, S>, ProtocolOutcome>(
     {

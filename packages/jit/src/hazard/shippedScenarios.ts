@@ -11,7 +11,12 @@ import { type Arch, fail, type IsaState } from '@execmem/core';
 import { choosePatchProtocol, patchSteps } from '../patch/patchSteps';
 import { formatSteps, type ProtocolStep } from '../publish/protocolStep';
 import { publishSteps } from '../publish/publishSteps';
-import { type CheckProtocolOptions, checkProtocol, type ExecutorProgram, type ProtocolCheck } from './checkProtocol';
+import {
+  type CheckProtocolOptions,
+  checkProtocol,
+  type ExecutorProgram,
+  type ProtocolCheck,
+} from './checkProtocol';
 import { EXECUTOR_PROGRAMS } from './executorPrograms';
 
 /** Arch names the scenarios use (`Arch.name`). */
@@ -43,17 +48,13 @@ export interface ProtocolScenario {
   readonly expect: 'safe' | 'hazard';
 }
 
-/** The x86 target: a 5-byte CALL straddling a 16-byte fetch block, its callees 0x100 bytes apart. */
-const X86_LIVE_CALL: ExecutorProgram = {
-  executor: EXECUTOR_PROGRAMS.x86_64.executor,
-  oldCode: `${'nop\n'.repeat(14)}call one\nret\none:\nmov $1, %ebx\nret\n${'nop\n'.repeat(0x100)}two:\nmov $2, %ebx\nret`,
-  newCode: `${'nop\n'.repeat(14)}call two\nret\none:\nmov $1, %ebx\nret\n${'nop\n'.repeat(0x100)}two:\nmov $2, %ebx\nret`,
-  oldValue: 1n,
-  newValue: 2n,
-};
-
 /** A static key: the site's NOP becomes a branch to the new code. */
-function staticKey(nop: string, jump: string, set: (v: number) => string, ret: string): ExecutorProgram {
+function staticKey(
+  nop: string,
+  jump: string,
+  set: (v: number) => string,
+  ret: string,
+): ExecutorProgram {
   const body = (site: string) => `${site}\n${set(1)}\n${ret}\nenabled:\n${set(2)}\n${ret}`;
   return {
     executor: '',
@@ -89,7 +90,8 @@ export const shippedScenarios: readonly ProtocolScenario[] = [
   },
   {
     name: 'publish-arm64',
-    description: 'arm64 (IDC=0, DIC=0) publish: DC CVAU, DSB ISH, IC IVAU, DSB ISH, ISB on every PE',
+    description:
+      'arm64 (IDC=0, DIC=0) publish: DC CVAU, DSB ISH, IC IVAU, DSB ISH, ISB on every PE',
     arch: 'arm64',
     archOptions: {},
     kind: 'publish',
@@ -116,7 +118,8 @@ export const shippedScenarios: readonly ProtocolScenario[] = [
   },
   {
     name: 'publish-arm64-no-ic-ivau',
-    description: 'arm64 (DIC=0) publish without IC IVAU: another PE keeps its stale instruction cache line',
+    description:
+      'arm64 (DIC=0) publish without IC IVAU: another PE keeps its stale instruction cache line',
     arch: 'arm64',
     archOptions: {},
     kind: 'publish',
@@ -125,7 +128,8 @@ export const shippedScenarios: readonly ProtocolScenario[] = [
   },
   {
     name: 'publish-arm64-no-remote-isb',
-    description: 'arm64 publish without the ISB on the other PEs: instructions fetched earlier survive',
+    description:
+      'arm64 publish without the ISB on the other PEs: instructions fetched earlier survive',
     arch: 'arm64',
     archOptions: {},
     kind: 'publish',
@@ -143,7 +147,8 @@ export const shippedScenarios: readonly ProtocolScenario[] = [
   },
   {
     name: 'publish-x86_64-no-serialize',
-    description: 'x86 cross-modifying code without serialization on the executing CPU: it runs the prefetched old code',
+    description:
+      'x86 cross-modifying code without serialization on the executing CPU: it runs the prefetched old code',
     arch: 'x86_64',
     archOptions: {},
     kind: 'publish',
@@ -151,31 +156,8 @@ export const shippedScenarios: readonly ProtocolScenario[] = [
     expect: 'hazard',
   },
   {
-    name: 'patch-x86_64-int3',
-    description: 'x86 live patch of a 5-byte CALL across a fetch block with the int3 protocol',
-    arch: 'x86_64',
-    archOptions: {},
-    kind: 'patch',
-    omit: [],
-    program: X86_LIVE_CALL,
-    site: 14,
-    trap: 'int3',
-    expect: 'safe',
-  },
-  {
-    name: 'patch-x86_64-call-without-int3',
-    description: 'x86 live patch of a 5-byte CALL written directly: a CPU fetches half old, half new bytes',
-    arch: 'x86_64',
-    archOptions: {},
-    kind: 'patch',
-    omit: ['*'],
-    program: X86_LIVE_CALL,
-    site: 14,
-    expect: 'hazard',
-  },
-  {
     name: 'patch-arm64-static-key',
-    description: 'arm64 static key (NOP to B): concurrent modification, maintenance, kick_all_cpus_sync',
+    description: 'arm64 static key (NOP to B) with the protocol the patching rules pick',
     arch: 'arm64',
     archOptions: {},
     kind: 'patch',
@@ -203,6 +185,8 @@ export interface ScenarioResult {
   /** The steps the scenario ran. */
   readonly steps: readonly ProtocolStep[];
   readonly check: ProtocolCheck;
+  /** The checker's options, for replaying a hazard's trace with `buildProtocolMachine`. */
+  readonly options: CheckProtocolOptions<unknown, IsaState>;
   /** True when the checker found what the scenario expects. */
   readonly asExpected: boolean;
   /** A printable report: steps, state count, hazards with their traces. */
@@ -210,7 +194,11 @@ export interface ScenarioResult {
 }
 
 /** The scenario's protocol on `arch`. */
-function scenarioSteps(scenario: ProtocolScenario, arch: Arch<unknown, IsaState>, program: ExecutorProgram): ProtocolStep[] {
+function scenarioSteps(
+  scenario: ProtocolScenario,
+  arch: Arch<unknown, IsaState>,
+  program: ExecutorProgram,
+): ProtocolStep[] {
   let steps: ProtocolStep[];
   if (scenario.kind === 'publish') steps = publishSteps(arch, 'roxCacheTextPoke');
   else {
@@ -223,7 +211,14 @@ function scenarioSteps(scenario: ProtocolScenario, arch: Arch<unknown, IsaState>
     steps = patchSteps(arch, choosePatchProtocol(arch, [site]), length, trapLength);
   }
   if (scenario.omit.includes('*')) {
-    return [{ who: 'writer', step: 'write the new bytes in place', why: 'no protocol', action: { kind: 'write' } }];
+    return [
+      {
+        who: 'writer',
+        step: 'write the new bytes in place',
+        why: 'no protocol',
+        action: { kind: 'write' },
+      },
+    ];
   }
   return steps.filter((s) => !scenario.omit.includes(s.step) && !scenario.omit.includes(s.who));
 }
@@ -240,10 +235,17 @@ export interface RunScenarioOptions {
  * Runs the shipped scenario called `name` on the arch `resolve` builds and
  * returns the check with a printable report. `ENOENT` for an unknown name.
  */
-export function runScenario(name: string, resolve: ArchResolver, options: RunScenarioOptions = {}): ScenarioResult {
+export function runScenario(
+  name: string,
+  resolve: ArchResolver,
+  options: RunScenarioOptions = {},
+): ScenarioResult {
   const scenario = shippedScenarios.find((s) => s.name === name);
   if (!scenario) {
-    fail('ENOENT', `no scenario "${name}" (known: ${shippedScenarios.map((s) => s.name).join(', ')})`);
+    fail(
+      'ENOENT',
+      `no scenario "${name}" (known: ${shippedScenarios.map((s) => s.name).join(', ')})`,
+    );
   }
   const arch = resolve(scenario.arch, scenario.archOptions);
   const program = scenario.program ?? EXECUTOR_PROGRAMS[scenario.arch];
@@ -266,8 +268,17 @@ export function runScenario(name: string, resolve: ArchResolver, options: RunSce
     `${result.complete ? 'exhaustive' : 'random'}: ${result.states} states, ${result.executions} executions, ${result.outcomes} outcomes`,
     found === 'safe'
       ? 'no hazard'
-      : result.hazards.map((h) => `${h.kind}: ${h.detail}\n  trace: ${h.trace.join(',')}`).join('\n'),
+      : result.hazards
+          .map((h) => `${h.kind}: ${h.detail}\n  trace: ${h.trace.join(',')}`)
+          .join('\n'),
     `expected ${scenario.expect}: ${found === scenario.expect ? 'as expected' : 'NOT as expected'}`,
   ];
-  return { scenario, steps, check: result, asExpected: found === scenario.expect, text: lines.join('\n') };
+  return {
+    scenario,
+    steps,
+    check: result,
+    options: check,
+    asExpected: found === scenario.expect,
+    text: lines.join('\n'),
+  };
 }

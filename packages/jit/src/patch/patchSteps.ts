@@ -62,12 +62,16 @@ export function patchSteps<I, S extends IsaState>(
   length: number,
   trapLength = 1,
 ): ProtocolStep[] {
-  if (!Number.isInteger(length) || length < 1) fail('EINVAL', `patch site length ${length} is not positive`);
+  if (!Number.isInteger(length) || length < 1)
+    fail('EINVAL', `patch site length ${length} is not positive`);
   const sync = syncAll(arch as Arch<unknown, IsaState>);
   switch (protocol) {
     case 'int3': {
       if (trapLength > length) {
-        fail('EINVAL', `trap instruction of ${trapLength} bytes does not fit a ${length}-byte site`);
+        fail(
+          'EINVAL',
+          `trap instruction of ${trapLength} bytes does not fit a ${length}-byte site`,
+        );
       }
       const steps: ProtocolStep[] = [
         {
@@ -136,6 +140,9 @@ export function patchSteps<I, S extends IsaState>(
       ];
     }
     default:
-      return fail('EINVAL', `patch protocol "${String(protocol)}" is not int3, concurrentModification or stopMachine`);
+      return fail(
+        'EINVAL',
+        `patch protocol "${String(protocol)}" is not int3, concurrentModification or stopMachine`,
+      );
   }
 }

@@ -17,7 +17,6 @@ import {
   type IsaState,
   type Machine,
   PAGE_SIZE,
-  PROT_EXEC,
   PROT_READ,
   PROT_WRITE,
   setMemoryRox,
@@ -81,22 +80,34 @@ const spaces = new WeakMap<object, Space>();
 
 function spaceOf<I, S extends IsaState>(machine: Machine<I, S>): Space {
   let s = spaces.get(machine);
-  if (!s) spaces.set(machine, (s = { next: findRegion(machine.arch.layout, 'modules').start, fetched: new Set() }));
+  if (!s)
+    spaces.set(
+      machine,
+      (s = { next: findRegion(machine.arch.layout, 'modules').start, fetched: new Set() }),
+    );
   return s;
 }
 
 /** A free range of `size` bytes in the modules region (skipping anything already mapped). */
-function reserve<I, S extends IsaState>(machine: Machine<I, S>, space: Space, size: number): bigint {
+function reserve<I, S extends IsaState>(
+  machine: Machine<I, S>,
+  space: Space,
+  size: number,
+): bigint {
   const region = findRegion(machine.arch.layout, 'modules');
   for (let va = space.next; va + BigInt(size) <= region.end; va += BigInt(PAGE_SIZE)) {
     let free = true;
-    for (let off = 0; off < size && free; off += PAGE_SIZE) free = !machine.kernel.translate(va + BigInt(off));
+    for (let off = 0; off < size && free; off += PAGE_SIZE)
+      free = !machine.kernel.translate(va + BigInt(off));
     if (free) {
       space.next = va + BigInt(size);
       return va;
     }
   }
-  return fail('ENOMEM', `no free ${size} bytes left in the modules region of ${machine.arch.layout.name}`);
+  return fail(
+    'ENOMEM',
+    `no free ${size} bytes left in the modules region of ${machine.arch.layout.name}`,
+  );
 }
 
 /**
@@ -112,7 +123,8 @@ export function jitTextAlloc<I, S extends IsaState>(
 ): JitTextHandle {
   const strategy = options.strategy ?? 'rwThenRox';
   const cpu = options.cpu ?? 0;
-  if (!Number.isSafeInteger(size) || size < 1) fail('EINVAL', `JIT text size ${size} is not a positive integer`);
+  if (!Number.isSafeInteger(size) || size < 1)
+    fail('EINVAL', `JIT text size ${size} is not a positive integer`);
   if (!PUBLISH_STRATEGIES.includes(strategy)) {
     fail('EINVAL', `publish strategy "${strategy}" is not one of ${PUBLISH_STRATEGIES.join(', ')}`);
   }
@@ -127,7 +139,11 @@ export function jitTextAlloc<I, S extends IsaState>(
   const space = spaceOf(machine);
   const exec = reserve(machine, space, bytes);
   // rwThenRox writes through the executable address itself while it is RW; the others through an alias.
-  const pa = machine.mapNew(exec, bytes, strategy === 'rwThenRox' ? PROT_READ | PROT_WRITE : PROT_READ);
+  const pa = machine.mapNew(
+    exec,
+    bytes,
+    strategy === 'rwThenRox' ? PROT_READ | PROT_WRITE : PROT_READ,
+  );
   let fetchedBefore = false;
   for (let p = 0; p < pages; p++) fetchedBefore ||= space.fetched.has(pa / PAGE_SIZE + p);
   let alias: bigint | undefined;
@@ -135,7 +151,11 @@ export function jitTextAlloc<I, S extends IsaState>(
   if (strategy === 'dualMapping') {
     alias = reserve(machine, space, bytes);
     machine.kernel.map(alias, BigInt(pa), BigInt(bytes), PROT_READ | PROT_WRITE);
-    withdraw = options.wxAuditor?.allowDualMapping(BigInt(pa), BigInt(bytes), `JIT text at 0x${exec.toString(16)}`);
+    withdraw = options.wxAuditor?.allowDualMapping(
+      BigInt(pa),
+      BigInt(bytes),
+      `JIT text at 0x${exec.toString(16)}`,
+    );
   }
   const steps = publishSteps(machine.arch, strategy, { fetchedBefore });
   let state: JitTextHandle['state'] = 'writable';
@@ -164,17 +184,24 @@ export function jitTextAlloc<I, S extends IsaState>(
     steps,
     write(offset, data) {
       if (state !== 'writable') {
-        fail('EPERM', `JIT text at 0x${exec.toString(16)} is ${state}: write of ${data.length} bytes at offset ${offset} refused`);
+        fail(
+          'EPERM',
+          `JIT text at 0x${exec.toString(16)} is ${state}: write of ${data.length} bytes at offset ${offset} refused`,
+        );
       }
       if (!Number.isSafeInteger(offset) || offset < 0 || offset + data.length > bytes) {
-        fail('ERANGE', `write of ${data.length} bytes at offset ${offset} exceeds the ${bytes}-byte JIT text`);
+        fail(
+          'ERANGE',
+          `write of ${data.length} bytes at offset ${offset} exceeds the ${bytes}-byte JIT text`,
+        );
       }
       if (data.length === 0) return;
       if (strategy === 'roxCacheTextPoke') textPoke(offset, data);
       else machine.poke(cpu, (alias ?? exec) + BigInt(offset), data);
     },
     finalize() {
-      if (state !== 'writable') fail('EPERM', `JIT text at 0x${exec.toString(16)} is already ${state}`);
+      if (state !== 'writable')
+        fail('EPERM', `JIT text at 0x${exec.toString(16)} is already ${state}`);
       const ipis = machine.counters.values[Counter.ipis];
       const run = createProtocolRun(
         // The writes already happened, through the non-executable path.
@@ -192,7 +219,8 @@ export function jitTextAlloc<I, S extends IsaState>(
         machine.cpus.length,
       );
       while (!protocolDone(run)) {
-        if (!performStep(machine, run)) machine.run({ until: () => (run.batch?.pending ?? 0) === 0 });
+        if (!performStep(machine, run))
+          machine.run({ until: () => (run.batch?.pending ?? 0) === 0 });
       }
       for (let p = 0; p < pages; p++) space.fetched.add(pa / PAGE_SIZE + p);
       state = 'finalized';

@@ -56,7 +56,14 @@ export function createProtocolRun(
   target: ProtocolTarget,
   cpus: number,
 ): ProtocolRun {
-  return { steps, target, step: 0, written: 0, batch: undefined, saved: new Int8Array(cpus).fill(-1) };
+  return {
+    steps,
+    target,
+    step: 0,
+    written: 0,
+    batch: undefined,
+    saved: new Int8Array(cpus).fill(-1),
+  };
 }
 
 /** True once every step is done. */
@@ -65,12 +72,7 @@ export function protocolDone(run: ProtocolRun): boolean {
 }
 
 /** Calls `f` with each `line`-sized line of the target (once, at its start, when `line` is 0). */
-function eachLine<I, S extends IsaState>(
-  machine: Machine<I, S>,
-  run: ProtocolRun,
-  f: (va: number) => void,
-  line: number,
-): void {
+function eachLine(run: ProtocolRun, f: (va: number) => void, line: number): void {
   const start = vaFromBigint(run.target.exec);
   if (line === 0) {
     f(start);
@@ -134,7 +136,7 @@ export function performStep<I, S extends IsaState>(
       target.protect?.();
       break;
     case 'cacheOp':
-      eachLine(machine, run, (va) => writer.cacheOp(action.op, va), action.line);
+      eachLine(run, (va) => writer.cacheOp(action.op, va), action.line);
       break;
     case 'complete':
       machine.storage.fence(target.writer, FenceOrder.Full);

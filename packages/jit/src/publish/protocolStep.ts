@@ -16,7 +16,12 @@ export type ProtocolAction =
    * it), or of the trap instruction with `trap`, one aligned 8-byte chunk
    * per action.
    */
-  | { readonly kind: 'write'; readonly from?: number; readonly to?: number; readonly trap?: boolean }
+  | {
+      readonly kind: 'write';
+      readonly from?: number;
+      readonly to?: number;
+      readonly trap?: boolean;
+    }
   /** The writer turns the writable mapping into read-only executable (`set_memory_rox`). */
   | { readonly kind: 'protect' }
   /** The writer issues `op` for every line of the range (`line` bytes apart). */

@@ -68,7 +68,10 @@ function mappingSteps(strategy: PublishStrategy): ProtocolStep[] {
         executable,
       ];
     default:
-      return fail('EINVAL', `publish strategy "${String(strategy)}" is not one of ${PUBLISH_STRATEGIES.join(', ')}`);
+      return fail(
+        'EINVAL',
+        `publish strategy "${String(strategy)}" is not one of ${PUBLISH_STRATEGIES.join(', ')}`,
+      );
   }
 }
 
@@ -84,4 +87,3 @@ export function publishSteps<I, S extends IsaState>(
 ): ProtocolStep[] {
   return [...mappingSteps(strategy), ...syncSteps(arch.fetchRules, options)];
 }
-

@@ -75,13 +75,13 @@ export function syncSteps(rules: FetchRules, options: PublishStepsOptions = {}):
       {
         who: 'writer',
         step: OP_NAMES[syncLocal],
-        why: 'FENCE.I orders this hart\'s stores before its own later fetches only (Zifencei)',
+        why: "FENCE.I orders this hart's stores before its own later fetches only (Zifencei)",
         action: { kind: 'cacheOp', op: syncLocal, line: 0 },
       },
       {
         who: 'writer',
         step: 'fence w,o',
-        why: 'the code stores must be visible before the IPI\'s MMIO write (flush_icache_all)',
+        why: "the code stores must be visible before the IPI's MMIO write (flush_icache_all)",
         action: { kind: 'fence' },
       },
       {
@@ -99,7 +99,7 @@ export function syncSteps(rules: FetchRules, options: PublishStepsOptions = {}):
     {
       who: 'writer',
       step: rules.exceptionSyncs && pipelineOnly ? 'serialize' : 'ISB',
-      why: 'the writer\'s own pipeline may hold instructions fetched before the write',
+      why: "the writer's own pipeline may hold instructions fetched before the write",
       action: { kind: 'contextSync' },
     },
     {
@@ -113,4 +113,3 @@ export function syncSteps(rules: FetchRules, options: PublishStepsOptions = {}):
   );
   return steps;
 }
-
