@@ -41,4 +41,11 @@ export interface PatchingRules {
    * Default false.
    */
   readonly concurrentModificationList?: boolean;
+  /**
+   * The arch's jump label (`arch_static_branch` / `arch_static_branch_jump`),
+   * as assembler text for its two states: a NOP, and a jump written as the
+   * mnemonic to which the target address is appended. Both assemble to the
+   * same length. Absent: the arch has no static keys.
+   */
+  readonly jumpLabel?: { readonly nop: string; readonly jump: string };
 }

@@ -10,6 +10,8 @@ export * from './hazard/executorPrograms';
 export * from './hazard/shippedScenarios';
 export * from './patch/emulateInstruction';
 export * from './patch/patchSteps';
+export * from './patch/patchText';
+export * from './patch/staticKey';
 export * from './publish/jitText';
 export * from './publish/protocolRun';
 export * from './publish/protocolStep';

@@ -21,4 +21,5 @@ export const arm64PatchingRules: PatchingRules = {
     const word = insnWord(bytes);
     return bytes.length === 4 && word >= 0 && cmodxClass(word) !== undefined;
   },
+  jumpLabel: { nop: 'nop', jump: 'b' },
 };

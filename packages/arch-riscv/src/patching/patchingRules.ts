@@ -17,4 +17,6 @@ export const riscvPatchingRules: PatchingRules = {
     const d = decode(bytes, 0, 4);
     return d !== null && d.length === 4;
   },
+  // `.option norvc` in arch/riscv/include/asm/jump_label.h: both are 4 bytes.
+  jumpLabel: { nop: 'nop', jump: 'j' },
 };

@@ -18,4 +18,6 @@ export const x86PatchingRules: PatchingRules = {
   liveProtocol: 'int3',
   atomicPatchBytes: 0,
   concurrentlyModifiable: () => false,
+  // JUMP_TABLE_ENTRY in arch/x86/include/asm/jump_label.h: a 5-byte jmp and BYTES_NOP5.
+  jumpLabel: { nop: '.byte 0x0f, 0x1f, 0x44, 0x00, 0x00', jump: 'jmp' },
 };

@@ -85,8 +85,8 @@ export interface BpfJitRun {
   readonly steps: number;
 }
 
-/** Bytes of machine stack: a frame per BPF call level plus room for saved registers. */
-const MACHINE_STACK = BPF_MAX_CALL_FRAMES * (BPF_STACK_SIZE + 256);
+/** Bytes of machine stack JIT'd code needs: a frame per BPF call level plus room for saved registers. */
+export const BPF_MACHINE_STACK = BPF_MAX_CALL_FRAMES * (BPF_STACK_SIZE + 256);
 
 function registerIndex(isa: Isa<unknown, IsaState>, name: string): number {
   const index = isa.registerNames.indexOf(name);
@@ -175,7 +175,7 @@ export function prepareBpfJit<I, S extends IsaState>(
     memory.write(vaFromBigint(layout.helperTable), table);
     memory.write(vaFromBigint(layout.code), image.code);
     memory.write(sentinel, runtime.trap);
-    memory.map(stackTop - MACHINE_STACK, MACHINE_STACK);
+    memory.map(stackTop - BPF_MACHINE_STACK, BPF_MACHINE_STACK);
     if (mem.length > 0) memory.write(vaFromBigint(layout.mem), mem);
 
     const state = isa.createState();

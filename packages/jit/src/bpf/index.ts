@@ -11,6 +11,7 @@ export * from './bpfDisassembler';
 export { callxRegister, checkBpfEncoding } from './bpfEncodingCheck';
 export * from './bpfHelpers';
 export * from './bpfInterpreter';
+export * from './bpfJitDriver';
 export * from './bpfJitTarget';
 export * from './bpfRawReader';
 export * from './bpfVerifier';
