@@ -19,11 +19,15 @@ describe('execmem bpf', () => {
     expect(JSON.parse(io.stdout())).toEqual({ target: 'interp', r0: '0x7' });
   });
 
-  it('run JITs the program for each arch and runs it on a simulated CPU', async () => {
+  it('run JITs the program for each arch into execmem and runs it on a simulated CPU', async () => {
     for (const arch of ['x86-64', 'arm64', 'riscv64']) {
-      const io = memoryIo({ 'p.s': 'mov %r0, 6\nmul %r0, 7\nexit\n' });
-      expect(await run(['bpf', 'run', 'p.s', '--arch', arch], io)).toBe(ExitCode.Ok);
-      expect(io.stdout()).toBe('0x2a\n');
+      for (const policy of ['roxCache', 'bpfProgPack']) {
+        const io = memoryIo({ 'p.s': 'mov %r0, 6\nmul %r0, 7\nexit\n' });
+        expect(await run(['bpf', 'run', 'p.s', '--arch', arch, '--policy', policy], io)).toBe(
+          ExitCode.Ok,
+        );
+        expect(io.stdout()).toBe('0x2a\n');
+      }
     }
   });
 

@@ -1,16 +1,18 @@
 import { existsSync, statSync } from 'node:fs';
+import { createMachine, fail, type Machine } from '@execmem/core';
+import { createExecmem, EXECMEM_POLICIES, type ExecmemPolicy } from '@execmem/execmem';
 import {
   assembleBpf,
   type BpfConformanceTarget,
   bpfDataFileProgram,
+  bpfJitDriver,
   interpreterTarget,
-  jitTarget,
   parseBpfDataFile,
   runConformance,
   verifyBpf,
 } from '@execmem/jit';
 import { Command, Option } from 'commander';
-import { knownArches } from '../arches';
+import { type ArchEntry, knownArches } from '../arches';
 import { ExitCode } from '../exitCode';
 import { writeJson } from '../io';
 import { createProgress } from '../progress';
@@ -18,29 +20,64 @@ import { UsageError } from '../usageError';
 import type { CommandFactory } from './index';
 
 /**
- * The eBPF execution targets the CLI offers: the reference interpreter
- * and each arch's JIT, whose code runs on a simulated CPU of that arch.
+ * An arch's eBPF target: the jit driver on a 2-CPU machine of that arch,
+ * built on first use. Each program is verified, JIT'd for its allocation's
+ * address, allocated through execmem (`bpf` type, the given policy),
+ * published with the arch's protocol and run on a simulated CPU.
  */
-export const bpfTargets: readonly BpfConformanceTarget[] = [
-  interpreterTarget,
-  ...knownArches.map((a) => jitTarget(a.name, a.bpf.backend, a.arch({}).isa, a.bpf.runtime)),
-];
+export function archBpfTarget(entry: ArchEntry, policy: ExecmemPolicy): BpfConformanceTarget {
+  let driver: ReturnType<typeof bpfJitDriver> | undefined;
+  return {
+    name: entry.name,
+    run(program, mem) {
+      if (!driver) {
+        const arch = entry.arch();
+        const machine = createMachine({ arch, cpus: 2, seed: 1 }) as unknown as Machine;
+        const info =
+          arch.execmemArchSetup?.(1) ?? fail('ENOSYS', `${entry.name} has no execmem setup`);
+        driver = bpfJitDriver(
+          machine,
+          createExecmem(machine, info, { policy }),
+          entry.bpf.backend,
+          entry.bpf.runtime,
+        );
+      }
+      const handle = driver.load(program);
+      try {
+        return driver.run(handle, mem);
+      } finally {
+        driver.unload(handle);
+      }
+    },
+  };
+}
 
-function selectTargets(name: string): BpfConformanceTarget[] {
-  if (name === 'all') return [...bpfTargets];
-  const target = bpfTargets.find((t) => t.name === name);
+/** The targets the CLI offers: the reference interpreter and each arch's JIT. */
+function bpfTargets(policy: ExecmemPolicy): BpfConformanceTarget[] {
+  return [interpreterTarget, ...knownArches.map((a) => archBpfTarget(a, policy))];
+}
+
+const targetNames = ['interp', ...knownArches.map((a) => a.name)];
+
+function selectTargets(name: string, policy: ExecmemPolicy): BpfConformanceTarget[] {
+  const targets = bpfTargets(policy);
+  if (name === 'all') return targets;
+  const target = targets.find((t) => t.name === name);
   if (!target) {
-    throw new UsageError(
-      `no eBPF target '${name}' (available: ${bpfTargets.map((t) => t.name).join(', ')}, all)`,
-    );
+    throw new UsageError(`no eBPF target '${name}' (available: ${targetNames.join(', ')}, all)`);
   }
   return [target];
 }
 
+function policyOption(): Option {
+  return new Option('--policy <policy>', "execmem policy the JIT'd code is allocated with")
+    .choices([...EXECMEM_POLICIES])
+    .default('roxCache');
+}
+
 function targetOption(allowAll: boolean): Option {
-  const names = bpfTargets.map((t) => t.name);
   return new Option('--arch <target>', 'where to run the program')
-    .choices(allowAll ? [...names, 'all'] : names)
+    .choices(allowAll ? [...targetNames, 'all'] : targetNames)
     .default(allowAll ? 'all' : 'interp');
 }
 
@@ -51,14 +88,15 @@ const runSub: CommandFactory = (io, result) =>
     )
     .argument('<file>', 'a .data file, or eBPF assembler text (- for standard input)')
     .addOption(targetOption(false))
+    .addOption(policyOption())
     .option('--json', 'print JSON for machines')
-    .action((file: string, opts: { arch: string; json?: boolean }) => {
+    .action((file: string, opts: { arch: string; policy: ExecmemPolicy; json?: boolean }) => {
       const text = io.readFile(file);
       const isDataFile = /^--\s*\w/m.test(text);
       const data = isDataFile ? parseBpfDataFile(text, file) : undefined;
       const program = data ? bpfDataFileProgram(data) : assembleBpf(text);
       verifyBpf(program);
-      const [target] = selectTargets(opts.arch);
+      const [target] = selectTargets(opts.arch, opts.policy);
       const r0 = target.run(program, data?.mem ?? new Uint8Array());
       if (opts.json) writeJson(io.out, { target: target.name, r0 });
       else io.out.write(`0x${r0.toString(16)}\n`);
@@ -70,11 +108,12 @@ const conformanceSub: CommandFactory = (io, result) =>
     .description('run every .data file of a bpf_conformance folder on each selected target')
     .argument('<dir>', 'folder of .data files')
     .addOption(targetOption(true))
+    .addOption(policyOption())
     .option('--json', 'print JSON for machines')
-    .action((dir: string, opts: { arch: string; json?: boolean }) => {
+    .action((dir: string, opts: { arch: string; policy: ExecmemPolicy; json?: boolean }) => {
       if (!existsSync(dir) || !statSync(dir).isDirectory())
         throw new UsageError(`no folder ${dir}`);
-      const targets = selectTargets(opts.arch);
+      const targets = selectTargets(opts.arch, opts.policy);
       const progress = createProgress('conformance', targets.length, io.err);
       const results = targets.flatMap((t) => {
         const r = runConformance(dir, [t]);
