@@ -2,21 +2,14 @@
 // test suite). Each scenario runs in a child process with a 60 s limit, so one that does not
 // finish in time is recorded as such instead of holding up the others.
 import { spawnSync } from 'node:child_process';
-import { arm64Arch } from '@execmem/arch-arm64';
-import { riscvArch } from '@execmem/arch-riscv';
-import { x86Arch } from '@execmem/arch-x86';
+import { archByArchName } from '@execmem/cli';
 import { type ArchResolver, runScenario, shippedScenarios } from '@execmem/jit';
 import { machineLine, printTable } from './table.ts';
 
 const CPUS = 3;
 const LIMIT_MS = 60_000;
 
-const resolve: ArchResolver = (name, options) =>
-  (name === 'arm64'
-    ? arm64Arch(options)
-    : name === 'x86_64'
-      ? x86Arch(options)
-      : riscvArch(options)) as never;
+const resolve: ArchResolver = (name, options) => archByArchName(name, options);
 
 const only = process.argv[2];
 if (only !== undefined) {

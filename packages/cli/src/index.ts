@@ -5,7 +5,14 @@
  * @packageDocumentation
  */
 
-export { type ArchEntry, findArch, knownArches } from './arches';
+export {
+  type ArchEntry,
+  type ArchOptions,
+  archByArchName,
+  findArch,
+  findIsa,
+  knownArches,
+} from './arches';
 export { ExitCode } from './exitCode';
 export { type CliIo, writeJson } from './io';
 export { createProgram, processIo, run, version } from './program';
