@@ -1,5 +1,6 @@
 import { createPrng } from '@execmem/core';
 import { riscvRegisterNames as regs } from '../registers';
+import { amos, iOps, loads, rOps, stores } from './mnemonics';
 
 /**
  * A seeded generator of RV64GC-subset source lines covering every form
@@ -10,63 +11,6 @@ import { riscvRegisterNames as regs } from '../registers';
 const r3 = ['s0', 's1', 'a0', 'a1', 'a2', 'a3', 'a4', 'a5'];
 const edges12 = [
   -2048, -2047, -33, -32, -31, -17, -16, -1, 0, 1, 15, 16, 31, 32, 33, 64, 255, 256, 2046, 2047,
-];
-const rOps = [
-  'add',
-  'sub',
-  'sll',
-  'slt',
-  'sltu',
-  'xor',
-  'srl',
-  'sra',
-  'or',
-  'and',
-  'addw',
-  'subw',
-  'sllw',
-  'srlw',
-  'sraw',
-  'mul',
-  'mulh',
-  'mulhsu',
-  'mulhu',
-  'div',
-  'divu',
-  'rem',
-  'remu',
-  'mulw',
-  'divw',
-  'divuw',
-  'remw',
-  'remuw',
-];
-const iOps = ['addi', 'slti', 'sltiu', 'xori', 'ori', 'andi', 'addiw'];
-const loads: [string, number][] = [
-  ['lb', 1],
-  ['lh', 2],
-  ['lw', 4],
-  ['ld', 8],
-  ['lbu', 1],
-  ['lhu', 2],
-  ['lwu', 4],
-];
-const stores: [string, number][] = [
-  ['sb', 1],
-  ['sh', 2],
-  ['sw', 4],
-  ['sd', 8],
-];
-const amos = [
-  'amoswap',
-  'amoadd',
-  'amoxor',
-  'amoand',
-  'amoor',
-  'amomin',
-  'amomax',
-  'amominu',
-  'amomaxu',
 ];
 const orders = ['', '.aq', '.rl', '.aqrl'];
 const csrs = [

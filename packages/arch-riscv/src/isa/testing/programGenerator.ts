@@ -1,5 +1,6 @@
 import { createPrng } from '@execmem/core';
 import { riscvRegisterNames as regs } from '../registers';
+import { amos, iOps, loads, rOps, stores } from './mnemonics';
 
 /**
  * Seeded generator of deterministic unprivileged RV64IMAC programs for the
@@ -17,64 +18,7 @@ export const WINDOW = 512;
 export const DUMP = WINDOW + 31 * 8;
 
 const writable = regs.filter((r) => !['sp', 't5', 't6'].includes(r));
-const rOps = [
-  'add',
-  'sub',
-  'sll',
-  'slt',
-  'sltu',
-  'xor',
-  'srl',
-  'sra',
-  'or',
-  'and',
-  'addw',
-  'subw',
-  'sllw',
-  'srlw',
-  'sraw',
-  'mul',
-  'mulh',
-  'mulhsu',
-  'mulhu',
-  'div',
-  'divu',
-  'rem',
-  'remu',
-  'mulw',
-  'divw',
-  'divuw',
-  'remw',
-  'remuw',
-];
-const iOps = ['addi', 'slti', 'sltiu', 'xori', 'ori', 'andi', 'addiw'];
 const pseudo = ['mv', 'not', 'neg', 'negw', 'sext.w', 'seqz', 'snez', 'sltz', 'sgtz', 'zext.b'];
-const loads: [string, number][] = [
-  ['lb', 1],
-  ['lh', 2],
-  ['lw', 4],
-  ['ld', 8],
-  ['lbu', 1],
-  ['lhu', 2],
-  ['lwu', 4],
-];
-const stores: [string, number][] = [
-  ['sb', 1],
-  ['sh', 2],
-  ['sw', 4],
-  ['sd', 8],
-];
-const amos = [
-  'amoswap',
-  'amoadd',
-  'amoxor',
-  'amoand',
-  'amoor',
-  'amomin',
-  'amomax',
-  'amominu',
-  'amomaxu',
-];
 const branches = ['beq', 'bne', 'blt', 'bge', 'bltu', 'bgeu', 'bgt', 'ble', 'bgtu', 'bleu'];
 const edgeValues = [
   '0',
