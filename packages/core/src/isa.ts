@@ -207,6 +207,38 @@ export interface MemoryPort {
 }
 
 /**
+ * Slots of the array {@link Isa.registerUse} fills: the data flow of one
+ * instruction, which the storage model needs to honour address and control
+ * dependencies under relaxed load ordering (Arm ARM B2.3.2 "Dependency
+ * definitions", RVWMO rules 9-13). Masks are over register indexes in
+ * `registerNames`; a hard-wired zero register is never in a mask.
+ */
+export const RegisterUse = {
+  /** Bit mask of the registers the instruction reads, for any purpose. */
+  Sources: 0,
+  /** Bit mask of the registers that form the address of its loads and stores (a subset of the sources). */
+  Address: 1,
+  /** Bit mask of the registers it writes. */
+  Destinations: 2,
+  /** Bit mask of the destinations that receive a value loaded from memory (a subset of the destinations). */
+  Loaded: 3,
+  /** {@link RegisterUseFlag} bits. */
+  Flags: 4,
+  /** Length of the array {@link Isa.registerUse} fills. */
+  Length: 5,
+} as const;
+
+/** Bits of the {@link RegisterUse.Flags} slot. */
+export const RegisterUseFlag = {
+  /** Reads the condition flags (NZCV, RFLAGS). */
+  ReadsFlags: 1,
+  /** Writes the condition flags. */
+  WritesFlags: 2,
+  /** A conditional or register-indirect branch: which instruction runs next depends on its sources (and flags). */
+  Branch: 4,
+} as const;
+
+/**
  * The architectural register state of one CPU that the executor reads and
  * writes directly. Arch packages may extend it (flags, monitors, CSRs).
  */
@@ -250,6 +282,14 @@ export interface Isa<I = unknown, S extends IsaState = IsaState> {
   decode(bytes: Uint8Array, offset: number, available: number): Decoded<I> | null;
   /** Creates a zeroed CPU state. */
   createState(): S;
+  /**
+   * Fills `out[0..RegisterUse.Length)` with the data flow of `insn` (see
+   * {@link RegisterUse}), allocating nothing. Optional: an arch whose
+   * storage model never reorders loads (x86-TSO) needs no dependency
+   * tracking; without it a relaxed storage model keeps this arch's loads
+   * in program order.
+   */
+  registerUse?(insn: I, out: Uint32Array): void;
   /** Executes one decoded instruction. */
   execute(insn: I, state: S, port: MemoryPort): void;
 }
