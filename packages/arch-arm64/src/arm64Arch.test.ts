@@ -113,7 +113,8 @@ describe('arm64Arch', () => {
     m.run({ maxSteps: 2 });
     const ipis = m.counters.values[Counter.ipis];
     word64.fromBigint(m.cpus[0].state.regs, 2, data);
-    word64.fromBigint(m.cpus[0].state.regs, 6, (data >> 12n) & 0xfffffffffn);
+    // __TLBI_VADDR: VA[55:12] in bits 43:0.
+    word64.fromBigint(m.cpus[0].state.regs, 6, (data >> 12n) & 0xfffffffffffn);
     m.start(0, code);
     m.run();
     expect(m.tlbs[1].dtlb.lookup(m.kernel.toEngine(data))).toBe(false);

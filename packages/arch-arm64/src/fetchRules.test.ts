@@ -247,3 +247,57 @@ describe('self-modifying code agrees with the herdtools7 catalogue verdicts', ()
     expect(allowed ? 'Allowed' : 'Forbidden').toBe(verdicts.get(name));
   });
 });
+
+/**
+ * The catalogue's coFF families, written out by hand: PE0 stores NOP over
+ * `l1: B j0` (through a writable alias), after `prefix`; PE1 calls l1
+ * twice. `exists 1:X1=2 /\ 1:X2=0` asks whether its second fetch can return
+ * an older version than its first one did (NOP runs `MOV W9,#2`, the
+ * original branch `MOV W9,#0`, `B j1` from the prefix `MOV W9,#1`).
+ */
+const CO_FF: Record<string, readonly string[]> = {
+  coFF: [],
+  'coFF+cachesync': ['str w2, [x12]', 'dc cvau, x14', 'dsb ish', 'ic ivau, x14', 'dsb ish'],
+};
+
+describe("a PE's fetches agree with the herdtools7 catalogue verdicts on their order", () => {
+  const verdicts = catalogueVerdicts();
+  const rows = Object.entries(CACHE_TYPES).flatMap(([prefix, ctrEl0]) =>
+    Object.entries(CO_FF).map(([test, body]) => [`${prefix}${test}`, ctrEl0, body] as const),
+  );
+  const B_J1 = 0x14000003n; // b .+12
+  it.each(rows)('%s', (name, ctrEl0, body) => {
+    const arch = arm64Arch({ ctrEl0 });
+    const writer = arch.isa.assemble([...body, 'str w0, [x12]', 'brk #0x0'].join('\n')).bytes;
+    const reader = ['blr x14', 'mov w1, w9', 'blr x14', 'mov w2, w9', 'brk #0x0'].join('\n');
+    const l1 = ['b 1f', 'mov w9, #0x2', 'ret', 'mov w9, #0x1', 'ret', '1: mov w9, #0x0', 'ret'];
+    const result = exploreMachine(
+      (chooser) => {
+        const m = createMachine({ arch, cpus: 2, chooser });
+        m.mapNew(TEXT, 4096, PROT_READ | PROT_EXEC | PROT_GLOBAL);
+        const site = m.mapNew(SITE, 4096, PROT_READ | PROT_EXEC | PROT_GLOBAL);
+        m.kernel.map(ALIAS, BigInt(site), 4096n, PROT_READ | PROT_WRITE | PROT_GLOBAL);
+        m.load(TEXT, writer);
+        m.load(TEXT + 64n, arch.isa.assemble(reader).bytes);
+        m.load(SITE, arch.isa.assemble(l1.join('\n')).bytes);
+        for (const c of m.cpus) word64.fromBigint(c.state.regs, 28, SITE);
+        const r = m.cpus[0].state.regs;
+        word64.fromBigint(r, 0, BigInt(NOP));
+        word64.fromBigint(r, 4, B_J1);
+        word64.fromBigint(r, 24, ALIAS);
+        m.start(0, TEXT);
+        m.start(1, TEXT + 64n);
+        return m;
+      },
+      (m) => {
+        const r = m.cpus[1].state.regs;
+        return (word64.toBigint(r, 2) << 4n) | word64.toBigint(r, 4);
+      },
+      { maxSteps: 200 },
+    );
+    expect(result.complete).toBe(true);
+    const allowed = [...result.outcomes.values()].some((o) => o.outcome === 0x20n);
+    console.log(`${name}: ${allowed ? 'Allowed' : 'Forbidden'}; ${result.states} states`);
+    expect(allowed ? 'Allowed' : 'Forbidden').toBe(verdicts.get(name));
+  });
+});

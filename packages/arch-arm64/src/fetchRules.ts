@@ -93,6 +93,12 @@ export function ctrEl0Value(fields: Partial<CtrEl0>): bigint {
  * - cache operations: DC CVAU cleans a data line; IC IVAU invalidates the
  *   line in every PE of the inner-shareable domain (broadcast, B2.4.4); IC
  *   IALLU is local; IC IALLUIS is broadcast.
+ * - `fetchOrder`: with DIC = 1 a PE's fetches are ordered among
+ *   themselves: a fetch is ordered before every write coherence-after what
+ *   a po-later fetch read (herd `aarch64.cat`, `IC-ob ⊇ [IF]; po; [IF]; ca`
+ *   if DIC), so a later fetch may not return a version older than an
+ *   earlier fetch saw, at any location; with DIC = 0 only completed IC
+ *   maintenance orders them (core's instruction views apply it).
  * - `maintenanceCompletes` `'atBarrier'`: DC and IC take effect only once a
  *   later DSB of the issuing PE completes them (D7.5.10; B2.3.12: a DSB for
  *   reads and writes completes all earlier cache maintenance).
@@ -110,5 +116,6 @@ export function arm64FetchRules(ctr: CtrEl0 | bigint = ARM64_DEFAULT_CTR_EL0): F
     ownStoreSyncs: false,
     exceptionSyncs: true,
     maintenanceCompletes: 'atBarrier',
+    fetchOrder: c.dic ? 'programOrder' : 'free',
   });
 }

@@ -52,6 +52,7 @@ export {
   encodeLoadStoreUnsigned,
 } from './isa/loadStore';
 export { arm64RegisterNames, SP, ZR } from './isa/registers';
+export { arm64RegisterUse } from './isa/registerUse';
 export { type Arm64IsaSample, arm64IsaSamples } from './isa/samples';
 export { type Arm64State, createArm64State } from './isa/state';
 export {

@@ -5,22 +5,26 @@
  * @module
  */
 
-import { FenceOrder, type StorageConfig } from '@execmem/core';
+import { FenceOrder, RELAXED, type StorageConfig } from '@execmem/core';
 import { FENCE_DSB } from './isa/barriers';
 
 /**
- * ARMv8 lets stores to different locations become visible out of order and
- * loads pass earlier stores (Arm ARM B2.3); of core's models the per-address
- * store buffer (PSO) allows exactly those reorderings, with forwarding from
- * the PE's own buffer (B2.3: a PE may read its own write early). Load-load
- * reordering is not modelled, so every outcome it reaches is one ARMv8
- * allows, not every one.
+ * ARMv8 lets stores to different locations become visible out of order,
+ * loads pass earlier stores and loads be satisfied out of order (Arm ARM
+ * B2.3), so the model is core's relaxed one: per-address store buffers with
+ * forwarding from the PE's own buffer (a PE may read its own write early)
+ * and loads that may read an older value, ordered only by barriers,
+ * acquire/release and dependencies. The dependencies come from
+ * `arm64RegisterUse`; a control dependency orders a later load only with an
+ * ISB after the branch (B2.3.2, dependency-ordered-before), which
+ * `ctrlIsbOrdersLoads` enables. A fetch is ordered before every later
+ * access (`aarch64.cat` f-ob), which `fetchOrdersLoads` enables.
  */
 export const arm64Storage: StorageConfig = {
+  ...RELAXED,
   name: 'arm64',
-  buffered: true,
-  drainOrder: 'perAddress',
-  bufferCapacity: 32,
+  ctrlIsbOrdersLoads: true,
+  fetchOrdersLoads: true,
 };
 
 /** Orderings by the access-type bits CRm[1:0] of a DMB/DSB option (Arm ARM C6.2.81). */

@@ -31,6 +31,7 @@ export {
 export { FENCE_I, FENCE_O, FENCE_R, FENCE_TSO, FENCE_W } from './isa/fence';
 export { Op } from './isa/opcodes';
 export { riscvFpRegisterNames, riscvRegisterNames } from './isa/registers';
+export { riscvRegisterUse } from './isa/registerUse';
 export { createRiscvIsa, type RiscvIsaOptions, riscvIsa } from './isa/riscvIsa';
 export { type RiscvIsaSample, riscvIsaSamples } from './isa/samples';
 export * from './mm';

@@ -1,7 +1,8 @@
 /**
  * The riscv64 {@link Arch}: Sv39/Sv48 page tables and layout, the
- * RV64GC-subset ISA, Zifencei/Ziccif(/Ziccid) fetch rules, RVWMO stores,
- * CSRs, text patching, execmem setup and the eBPF JIT.
+ * RV64GC-subset ISA with its register use, Zifencei/Ziccif(/Ziccid) fetch
+ * rules, RVWMO loads and stores, CSRs, text patching, execmem setup and
+ * the eBPF JIT.
  *
  * @module
  */

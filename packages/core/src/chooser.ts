@@ -18,6 +18,12 @@ export interface Chooser {
    * `label` names the decision (`'schedule'`, `'fetch'`, …) for traces.
    */
   choose(n: number, label?: string): number;
+  /**
+   * True for the exhaustive explorer's chooser, which fingerprints the
+   * system at its choice points: a system may then keep, at every step, what
+   * a fingerprint taken in the middle of the step needs.
+   */
+  readonly exhaustive?: boolean;
 }
 
 /** A {@link Chooser} that draws from a seeded PRNG and can record its decisions. */

@@ -23,6 +23,7 @@ import {
   ExceptionCause,
   type IsaState,
   type MemoryPort,
+  RegisterUse,
 } from './isa';
 import { PROT_EXEC, PROT_READ, PROT_WRITE } from './pageTableFormat';
 import { PAGE_SIZE } from './physicalMemory';
@@ -115,6 +116,8 @@ interface DecodeEntry<I> {
   readonly bytes: Uint8Array;
   readonly insn: I;
   readonly length: number;
+  /** The instruction's register use, when loads are relaxed and the arch describes it. */
+  readonly use: Uint32Array | undefined;
   next: DecodeEntry<I> | undefined;
 }
 
@@ -201,7 +204,10 @@ export class Cpu<I = unknown, S extends IsaState = IsaState> implements MemoryPo
     s.nextPc = pc + entry.length;
     this.trapCause = NO_TRAP;
     this.returning = false;
+    const relaxed = ctx.storage.relaxedLoads;
+    if (relaxed) ctx.storage.beginInstruction(this.id, entry.use);
     isa.execute(entry.insn, s, this);
+    if (relaxed) ctx.storage.endInstruction(this.id, entry.use, this.trapCause !== NO_TRAP);
     ctx.counters.values[Counter.instructions]++;
     if (this.trapCause !== NO_TRAP) {
       if (this.trapCause === ExceptionCause.Halt) {
@@ -255,6 +261,8 @@ export class Cpu<I = unknown, S extends IsaState = IsaState> implements MemoryPo
       if (entry !== undefined) break;
     }
     const status = ctx.views.endFetch();
+    if (ctx.storage.relaxedLoads)
+      ctx.storage.fetchObserved(this.id, ctx.views.fetchedInstant(this.id));
     if (status & FetchStatus.Stale) ctx.counters.values[Counter.staleFetches]++;
     if (status & FetchStatus.Torn) ctx.counters.values[Counter.tornFetches]++;
     if (entry !== undefined && blocks === 1 && ctx.views.alternatives > 1)
@@ -309,12 +317,19 @@ export class Cpu<I = unknown, S extends IsaState = IsaState> implements MemoryPo
       for (let i = 0; i < e.length && same; i++) same = e.bytes[i] === win[i];
       if (same) return e;
     }
-    const d = this.ctx.arch.isa.decode(win, 0, have);
+    const { isa } = this.ctx.arch;
+    const d = isa.decode(win, 0, have);
     if (d === null) return undefined;
+    let use: Uint32Array | undefined;
+    if (this.ctx.storage.relaxedLoads && isa.registerUse) {
+      use = new Uint32Array(RegisterUse.Length);
+      isa.registerUse(d.insn, use);
+    }
     const e: DecodeEntry<I> = {
       bytes: win.slice(0, d.length),
       insn: d.insn,
       length: d.length,
+      use,
       next: count < DECODE_VARIANTS ? head : undefined,
     };
     this.decodeCache.set(pc, e);
@@ -369,11 +384,11 @@ export class Cpu<I = unknown, S extends IsaState = IsaState> implements MemoryPo
     kind: AccessKind,
   ): boolean {
     const { storage } = this.ctx;
-    if (kind === AccessKind.SeqCst) storage.fence(this.id, FenceOrder.StoreLoad);
+    if (kind === AccessKind.SeqCst) storage.fence(this.id, FenceOrder.Full);
     const pa = this.translateData(va, size, PROT_READ);
     if (pa === -1) return this.dataFault(va);
-    if (pa >= 0) storage.load(this.id, pa, size, out, index);
-    else if (!this.loadSplit(va, size, out, index)) return false;
+    if (pa >= 0) storage.load(this.id, pa, size, out, index, kind);
+    else if (!this.loadSplit(va, size, out, index, kind)) return false;
     if (pa >= 0 && (kind === AccessKind.Exclusive || kind === AccessKind.AcquireExclusive)) {
       storage.markExclusive(this.id, pa);
     }
@@ -381,14 +396,20 @@ export class Cpu<I = unknown, S extends IsaState = IsaState> implements MemoryPo
   }
 
   /** A load crossing a page boundary, one byte at a time. */
-  private loadSplit(va: number, size: number, out: Uint32Array, index: number): boolean {
+  private loadSplit(
+    va: number,
+    size: number,
+    out: Uint32Array,
+    index: number,
+    kind: AccessKind,
+  ): boolean {
     const t = this.tmp;
     let lo = 0;
     let hi = 0;
     for (let k = size - 1; k >= 0; k--) {
       const pa = this.ctx.translate(this.id, va + k, PROT_READ);
       if (pa < 0) return this.dataFault(va + k);
-      this.ctx.storage.load(this.id, pa, 1, t, 0);
+      this.ctx.storage.load(this.id, pa, 1, t, 0, kind);
       if (k >= 4) hi = ((hi << 8) | t[0]) >>> 0;
       else lo = ((lo << 8) | t[0]) >>> 0;
     }
@@ -424,13 +445,13 @@ export class Cpu<I = unknown, S extends IsaState = IsaState> implements MemoryPo
     const hi = size === 8 ? src[index + 1] : 0;
     if (pa >= 0) {
       this.ctx.views.storeIssued(this.id, pa, va);
-      storage.store(this.id, pa, size, mask(lo, size), hi);
+      storage.store(this.id, pa, size, mask(lo, size), hi, kind);
     } else {
       for (let k = 0; k < size; k++) {
         const byte = (k < 4 ? lo >>> (8 * k) : hi >>> (8 * (k - 4))) & 0xff;
         const bytePa = this.ctx.translate(this.id, va + k, PROT_WRITE);
         this.ctx.views.storeIssued(this.id, bytePa, va + k);
-        storage.store(this.id, bytePa, 1, byte, 0);
+        storage.store(this.id, bytePa, 1, byte, 0, kind);
       }
     }
     if (kind === AccessKind.SeqCst) storage.fence(this.id, FenceOrder.StoreLoad);
@@ -467,7 +488,7 @@ export class Cpu<I = unknown, S extends IsaState = IsaState> implements MemoryPo
     srcIndex: number,
     out: Uint32Array,
     outIndex: number,
-    _kind: AccessKind,
+    kind: AccessKind,
     src2?: Uint32Array,
     src2Index = 0,
   ): boolean {
@@ -475,10 +496,11 @@ export class Cpu<I = unknown, S extends IsaState = IsaState> implements MemoryPo
     const pa = this.translateData(va, size, PROT_READ | PROT_WRITE);
     if (pa < 0) return this.dataFault(va);
     // Locked instructions and AMOs drain the store buffer and act on memory directly.
-    storage.flush(this.id);
+    if (kind === AccessKind.SeqCst) storage.fence(this.id, FenceOrder.Full);
+    else storage.flush(this.id);
     const t = this.tmp;
     const bits = size * 8;
-    storage.load(this.id, pa, size, t, 0);
+    storage.load(this.id, pa, size, t, 0, atomicReadKind(kind));
     const oldLo = t[0];
     const oldHi = t[1];
     w.copy64(t, 2, src, srcIndex);
@@ -490,6 +512,8 @@ export class Cpu<I = unknown, S extends IsaState = IsaState> implements MemoryPo
     }
     out[outIndex] = oldLo;
     out[outIndex + 1] = oldHi;
+    // A sequentially consistent RMW orders later loads after its own write too.
+    if (kind === AccessKind.SeqCst) storage.fence(this.id, FenceOrder.Full);
     return true;
   }
 
@@ -511,6 +535,7 @@ export class Cpu<I = unknown, S extends IsaState = IsaState> implements MemoryPo
 
   contextSync(): void {
     this.ctx.views.contextSync(this.id);
+    this.ctx.storage.contextSync(this.id);
     this.ctx.counters.values[Counter.contextSyncs]++;
   }
 
@@ -545,6 +570,13 @@ export class Cpu<I = unknown, S extends IsaState = IsaState> implements MemoryPo
     w.copy64(r, 0, src, index);
     return true;
   }
+}
+
+/** The read half of an atomic RMW reads the newest value, with the RMW's acquire semantics. */
+function atomicReadKind(kind: AccessKind): AccessKind {
+  if (kind === AccessKind.SeqCst) return kind;
+  const acquire = kind === AccessKind.Acquire || kind === AccessKind.AcquireExclusive;
+  return acquire ? AccessKind.AcquireExclusive : AccessKind.Exclusive;
 }
 
 function mask(lo: number, size: number): number {

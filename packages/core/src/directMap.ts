@@ -48,7 +48,7 @@ export function mapDirectMap(
 ): DirectMap {
   const size = BigInt(space.memory.size);
   space.map(base, 0n, size, prot, { pageSize: 'largest' });
-  const start = Number(BigInt.asUintN(48, base));
+  const start = space.toEngine(base);
   space.directMapRange = { start, end: start + space.memory.size };
 
   function alias(pa: bigint): bigint {

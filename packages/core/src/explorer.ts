@@ -111,6 +111,7 @@ export function explore<S, R>(
   let system: S | undefined;
 
   const chooser: Chooser = {
+    exhaustive: true,
     choose(n, label) {
       if (!Number.isInteger(n) || n < 1) {
         fail('EINVAL', `choice ${label ?? ''} offers ${n} alternatives; need a positive integer`);

@@ -34,7 +34,8 @@ export type Staleness = 'coherent' | 'untilContextSync' | 'untilInvalidated';
  *   allows, so a CPU may fetch a new version and then an older one
  *   (AArch64 without maintenance, FACTS §4; RISC-V without Ziccid).
  * - `programOrder`: fetches happen at non-decreasing instants of the
- *   global write order (RISC-V Ziccid, `ir2 = [I];po;[I]`): a fetch may
+ *   global write order (RISC-V Ziccid, `ir2 = [I];po;[I]`; AArch64 with
+ *   DIC, `aarch64.cat`: `IC-ob ⊇ [IF]; po; [IF]; ca`): a fetch may
  *   not return a version that stopped being current before the instant
  *   an earlier fetch of the same CPU, of any location, was made at. Each
  *   fetch raises its CPU's floor to the start of the version it returned;

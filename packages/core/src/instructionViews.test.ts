@@ -125,6 +125,26 @@ describe('InstructionViews', () => {
     expect(fetch(po, 1, 1, CODE + 4)).toMatchObject({ byte: 0, offered: 2 });
   });
 
+  it('a fetch of a write made after an invalidation applies it to later fetches without a context synchronization', () => {
+    const { storage, views } = setup(rules);
+    storage.store(0, CODE, 4, 1, 0);
+    views.cacheOp(0, CacheOp.IcIvau, CODE);
+    // Memory as it is at CODE was written before the invalidation: no proof the stream is past it.
+    expect(fetch(views, 0, 0).byte).toBe(1);
+    expect(fetch(views, 0, 1)).toMatchObject({ byte: 0, offered: 2 });
+    expect(views.fetchedInstant(0)).toBe(1);
+    storage.store(0, CODE + 4, 4, 2, 0);
+    expect(fetch(views, 1, 1)).toMatchObject({ byte: 0, offered: 2 });
+    expect(views.fetchedInstant(1)).toBe(0);
+    // CPU 1 fetches the write made after the invalidation: CODE's old version is gone for it, not for CPU 0.
+    expect(fetch(views, 1, 0, CODE + 4).byte).toBe(2);
+    expect(views.fetchedInstant(1)).toBe(2);
+    expect(fetch(views, 1, 1)).toMatchObject({ byte: 1, offered: 1 });
+    expect(fetch(views, 0, 1)).toMatchObject({ byte: 0, offered: 2 });
+    // Versions superseded after the invalidation stay fetchable.
+    expect(fetch(views, 1, 1, CODE + 4)).toMatchObject({ byte: 0, offered: 2 });
+  });
+
   it("with linear own-store matching, only a store through the fetch's linear address resynchronizes", () => {
     const rules = (ownStoreMatch: 'physical' | 'linear') =>
       setup(

@@ -14,7 +14,10 @@
  * synchronization (ISB, serializing instructions, exceptions), a CPU's
  * own store (x86 SMC detection, by physical block or by linear address)
  * and, under `fetchOrder: 'programOrder'`, the CPU's previous fetch
- * (RISC-V Ziccid). This is the
+ * (RISC-V Ziccid, AArch64 with DIC). A fetch that returned a write made
+ * after an invalidation completed also shows the CPU's fetch stream is past
+ * that invalidation, so it applies to every later fetch without waiting for
+ * a context synchronization (herd `aarch64.cat`, `IC-ob`). This is the
  * operational reading of the published models (ESOP 2020 "each thread's
  * instruction cache is a set of possibly stale writes"; x86 SDM
  * cross-modifying code): a fetch that is not forbidden is a {@link Chooser}
@@ -136,12 +139,20 @@ export class InstructionViews implements CommitObserver {
   private readonly ownStorePhysical: Map<number, number>[];
   /** Per CPU, with `ownStoreMatch: 'linear'`: the linear address of each store to instruction memory issued and not yet committed, by physical address. */
   private readonly storeLinear: Map<number, number>[];
-  /** Per CPU, with `fetchOrder: 'programOrder'`: the instant its last fetch was made at; later fetches may not go back. */
-  private readonly orderFloor: Float64Array;
+  /**
+   * Per CPU: the newest instant a fetch of it returned a write of (the
+   * start of the version returned); with `fetchOrder: 'programOrder'`
+   * later fetches may not go back before it.
+   */
+  private readonly fetched: Float64Array;
   private readonly linear: boolean;
   private readonly programOrder: boolean;
+  /** Whether {@link fetched} decides later fetches: in program order, or past invalidations that wait for the fetch stream. */
+  private readonly ordersFetches: boolean;
   /** Per CPU: maintenance issued but not yet completed, as (effect, address) pairs. */
   private readonly pending: number[][];
+  /** Scratch for {@link rankInstants}: the distinct instants the views hold, sorted. */
+  private readonly ranks: number[] = [];
   /**
    * Set by the machine when it checks concurrent modification: a fetch
    * that may return several versions then leaves them in
@@ -174,10 +185,19 @@ export class InstructionViews implements CommitObserver {
     this.ownStore = Array.from({ length: this.cpus }, () => new Map());
     this.ownStorePhysical = Array.from({ length: this.cpus }, () => new Map());
     this.storeLinear = Array.from({ length: this.cpus }, () => new Map());
-    this.orderFloor = new Float64Array(this.cpus);
+    this.fetched = new Float64Array(this.cpus);
     this.alternativeBytes = new Uint8Array((MAX_BLOCK_VERSIONS + 1) * this.block);
     this.linear = rules.ownStoreSyncs && rules.ownStoreMatch === 'linear';
     this.programOrder = rules.fetchOrder === 'programOrder';
+    this.ordersFetches =
+      this.programOrder ||
+      (rules.staleness === 'untilInvalidated' &&
+        rules.cacheOps.some(
+          (e) =>
+            e === CacheOpEffect.InvalidateLineAll ||
+            e === CacheOpEffect.InvalidateLocal ||
+            e === CacheOpEffect.InvalidateAll,
+        ));
     this.pending = Array.from({ length: this.cpus }, () => []);
     storage.observe(this);
   }
@@ -185,6 +205,16 @@ export class InstructionViews implements CommitObserver {
   /** Marks the frames of `[pa, pa + size)` as instruction memory, whose old versions are kept from now on. */
   track(pa: number, size: number): void {
     for (let p = Math.floor(pa / PAGE_SIZE); p * PAGE_SIZE < pa + size; p++) this.tracked.add(p);
+  }
+
+  /**
+   * The newest instant of the global write order whose write a fetch of
+   * `cpu` returned (0 before any). AArch64 orders a fetch before every
+   * po-later access (`aarch64.cat`: `f-ob = [IF]; po; [~IF]`), so the
+   * CPU's later loads may not read memory as of an earlier instant.
+   */
+  fetchedInstant(cpu: number): number {
+    return this.fetched[cpu];
   }
 
   /** Starts fetching one instruction. */
@@ -224,7 +254,7 @@ export class InstructionViews implements CommitObserver {
     let pick = 0;
     if (h !== undefined && h.count > 0 && this.rules.staleness !== 'coherent') {
       let floor = this.floor(cpu, blk, h, Math.floor(va / this.block));
-      if (this.programOrder && this.orderFloor[cpu] > floor) floor = this.orderFloor[cpu];
+      if (this.programOrder && this.fetched[cpu] > floor) floor = this.fetched[cpu];
       let k = 0;
       for (let i = 0; i < h.count; i++) if (h.to[h.slot(i)] > floor) k++;
       if (k > 0) {
@@ -246,7 +276,7 @@ export class InstructionViews implements CommitObserver {
     }
     if (pick === 0) for (let j = 0; j < n; j++) out[offset + j] = this.memory.read8(pa + j);
     else this.fetchStale = true;
-    if (this.programOrder && from > this.orderFloor[cpu]) this.orderFloor[cpu] = from;
+    if (from > this.fetched[cpu]) this.fetched[cpu] = from;
     if (from > this.fetchLo) this.fetchLo = from;
     if (to < this.fetchHi) this.fetchHi = to;
   }
@@ -397,20 +427,23 @@ export class InstructionViews implements CommitObserver {
 
   /** Mixes every CPU's view into `h`. */
   fingerprint(h: StateHasher): void {
-    h.addWords(new Uint32Array(this.ctxSync.buffer));
-    h.addWords(new Uint32Array(this.allInval.buffer));
-    h.addWords(new Uint32Array(this.orderFloor.buffer));
+    const rank = this.rankInstants();
+    h.add(rank(this.storage.instant));
+    for (const t of this.ctxSync) h.add(rank(t));
+    for (const t of this.allInval) h.add(rank(t));
+    // Otherwise the fetched instants change nothing later: states differing only there are alike.
+    if (this.ordersFetches) for (const t of this.fetched) h.add(rank(t));
     for (let c = 0; c < this.cpus; c++) {
       h.add(this.lineInval[c].size);
       for (const [blk, r] of this.lineInval[c]) {
         h.add(blk);
-        h.add(r[0]);
-        h.add(r[1]);
+        h.add(rank(r[0]));
+        h.add(rank(r[1]));
       }
       h.add(this.ownStore[c].size);
       for (const [blk, t] of this.ownStore[c]) {
         h.add(blk);
-        h.add(t);
+        h.add(rank(t));
         h.add(this.ownStorePhysical[c].get(blk) ?? -1);
       }
       h.add(this.storeLinear[c].size);
@@ -424,27 +457,65 @@ export class InstructionViews implements CommitObserver {
     h.add(this.histories.size);
     for (const [blk, v] of this.histories) {
       h.add(blk);
-      h.add(v.currentFrom);
+      h.add(rank(v.currentFrom));
       h.add(v.count);
       for (let i = 0; i < v.count; i++) {
         const s = v.slot(i);
-        h.add(v.from[s]);
-        h.add(v.to[s]);
+        h.add(rank(v.from[s]));
+        h.add(rank(v.to[s]));
         h.addWords(v.bytes, s * this.block, (s + 1) * this.block);
       }
-      for (let i = 0; i < Math.min(v.cleanCount, CLEANS); i++) h.add(v.cleans![i]);
+      for (let i = 0; i < Math.min(v.cleanCount, CLEANS); i++) h.add(rank(v.cleans![i]));
     }
+  }
+
+  /**
+   * Sorts every instant the views hold, with 0 and the current one, into
+   * {@link ranks} and returns the rank lookup. The rules only compare
+   * instants with each other (`t - 1` included: they are whole numbers) and
+   * every later instant exceeds them all, so states whose instants are
+   * ordered alike behave alike, whatever number of data stores came
+   * between two code writes.
+   */
+  private rankInstants(): (t: number) => number {
+    const all = this.ranks;
+    all.length = 0;
+    all.push(0, this.storage.instant, ...this.ctxSync, ...this.allInval);
+    if (this.ordersFetches) all.push(...this.fetched);
+    for (let c = 0; c < this.cpus; c++) {
+      for (const r of this.lineInval[c].values()) all.push(r[0], r[1]);
+      for (const t of this.ownStore[c].values()) all.push(t);
+    }
+    for (const v of this.histories.values()) {
+      all.push(v.currentFrom);
+      for (let i = 0; i < v.count; i++) all.push(v.from[v.slot(i)], v.to[v.slot(i)]);
+      for (let i = 0; i < Math.min(v.cleanCount, CLEANS); i++) all.push(v.cleans![i]);
+    }
+    all.sort((a, b) => a - b);
+    let n = 0;
+    for (const t of all) if (n === 0 || all[n - 1] !== t) all[n++] = t;
+    all.length = n;
+    return (t) => {
+      let lo = 0;
+      let hi = n - 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (all[mid] < t) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo;
+    };
   }
 
   /** The earliest instant whose version of `blk`, fetched through linear block `linearBlk`, `cpu` may still fetch. */
   private floor(cpu: number, blk: number, h: BlockHistory, linearBlk: number): number {
-    const ctx = this.ctxSync[cpu];
     let f: number;
-    if (this.rules.staleness === 'untilContextSync') f = ctx;
+    if (this.rules.staleness === 'untilContextSync') f = this.ctxSync[cpu];
     else {
-      f = effective(this.allInval, 2 * cpu, ctx);
+      const past = this.past(cpu);
+      f = effective(this.allInval, 2 * cpu, past);
       const r = this.lineInval[cpu].get(blk);
-      if (r) f = Math.max(f, effective(r, 0, ctx));
+      if (r) f = Math.max(f, effective(r, 0, past));
     }
     const own = this.ownStore[cpu].get(this.linear ? linearBlk : blk);
     if (
@@ -456,9 +527,23 @@ export class InstructionViews implements CommitObserver {
     return this.rules.cleanToPou ? h.cleanBefore(f) : f;
   }
 
+  /**
+   * The latest instant `cpu`'s fetch stream is known to be past: its last
+   * context synchronization, or the instant before the newest write one of
+   * its fetches returned. `aarch64.cat` orders a fetch before what follows
+   * a completed IC when a po-later fetch is not after the IC
+   * (`IC-ob = [IF]; po; [IF]; IC-after; [IC]; DSB-ob`), so once a fetch
+   * returned a write made after an invalidation, every later fetch is
+   * after it. Instants are whole numbers: an invalidation at `t` precedes
+   * a write made at `t + 1`.
+   */
+  private past(cpu: number): number {
+    return Math.max(this.ctxSync[cpu], this.fetched[cpu] - 1);
+  }
+
   /** Records an invalidation at `now` in the [last, previous] pair `r[i..i+1]` of `cpu`. */
   private invalidate(cpu: number, r: Float64Array, i: number, now: number): void {
-    if (r[i] <= this.ctxSync[cpu]) r[i + 1] = r[i];
+    if (r[i] <= this.past(cpu)) r[i + 1] = r[i];
     r[i] = now;
   }
 
@@ -469,10 +554,11 @@ export class InstructionViews implements CommitObserver {
 }
 
 /**
- * An invalidation takes effect in a CPU's fetch stream only at its next
- * context synchronization (the pipeline may hold what it fetched before):
- * the last one if that synchronization happened, else the one before.
+ * An invalidation takes effect in a CPU's fetch stream only once the
+ * stream is past it (the pipeline may hold what it fetched before), at its
+ * next context synchronization or fetch of a later write: the last one if
+ * the stream is past it (`past`), else the one before.
  */
-function effective(r: Float64Array, i: number, ctx: number): number {
-  return r[i] <= ctx ? r[i] : r[i + 1];
+function effective(r: Float64Array, i: number, past: number): number {
+  return r[i] <= past ? r[i] : r[i + 1];
 }

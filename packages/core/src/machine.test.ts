@@ -407,3 +407,58 @@ describe('exceptions, IPIs and system registers', () => {
     expect(m.memory.freeFrameCount).toBe(free - 1 - (free - m.memory.freeFrameCount - 1));
   });
 });
+
+describe('writes through the kernel page tables', () => {
+  /** A toy machine with two adjacent pages on discontiguous frames at DATA and a 2 MiB leaf at 0x200000. */
+  function split() {
+    const m = createMachine({ arch: toyArch(), cpus: 1, storage: SC, memory: 1 << 23 });
+    m.kernel.map(DATA, 0x5000n, 0x1000n, PROT_READ | PROT_WRITE);
+    m.kernel.map(DATA + 0x1000n, 0x3000n, 0x1000n, PROT_READ | PROT_WRITE);
+    m.kernel.map(0x200000n, 0x400000n, 0x200000n, PROT_READ | PROT_WRITE, { pageSize: 0x200000 });
+    const commits: string[] = [];
+    const commit = m.storage.commit.bind(m.storage);
+    m.storage.commit = (cpu, pa, size, lo, hi) => {
+      commits.push(`${pa.toString(16)}:${size}:${hi.toString(16)}:${lo.toString(16)}`);
+      commit(cpu, pa, size, lo, hi);
+    };
+    return { m, commits };
+  }
+
+  it('pokes one store per naturally aligned 8-byte chunk of each frame, walking once per leaf', () => {
+    const { m, commits } = split();
+    const bytes = Uint8Array.from({ length: 20 }, (_, i) => i + 1);
+    const walks = m.counters.get('pageTableWalks');
+    m.poke(0, DATA + 0xffbn, bytes);
+    expect(commits).toEqual([
+      '5ffb:5:5:4030201',
+      '3000:8:d0c0b0a:9080706',
+      '3008:7:141312:11100f0e',
+    ]);
+    expect(m.counters.get('pageTableWalks') - walks).toBe(2);
+    expect(m.read(DATA + 0xffbn, 20)).toEqual(bytes);
+    expect(m.memory.readBytes(0x5ffb, 5)).toEqual(bytes.subarray(0, 5));
+    expect(m.memory.readBytes(0x3000, 15)).toEqual(bytes.subarray(5));
+  });
+
+  it('pokes, loads and reads 64 KiB inside a 2 MiB leaf with one walk each', () => {
+    const { m, commits } = split();
+    const bytes = new Uint8Array(0x10000).fill(0xcc);
+    const walks = m.counters.get('pageTableWalks');
+    m.poke(0, 0x2ff000n, bytes);
+    expect(commits).toHaveLength(0x10000 / 8);
+    expect(commits[0x1000 / 8]).toBe('500000:8:cccccccc:cccccccc');
+    m.load(0x300003n, Uint8Array.of(1, 2));
+    expect(Array.from(m.read(0x300000n, 6))).toEqual([0xcc, 0xcc, 0xcc, 1, 2, 0xcc]);
+    expect(m.counters.get('pageTableWalks') - walks).toBe(3);
+  });
+
+  it('changes nothing when any byte is unmapped', () => {
+    const { m, commits } = split();
+    expect(() => m.poke(0, DATA + 0x1ffcn, new Uint8Array(8).fill(7))).toThrow(
+      /EFAULT.*0x22000 is not mapped/,
+    );
+    expect(() => m.load(DATA + 0x1ffcn, new Uint8Array(8).fill(7))).toThrow(/0x22000/);
+    expect(commits).toHaveLength(0);
+    expect(m.memory.readBytes(0x3ffc, 4)).toEqual(new Uint8Array(4));
+  });
+});

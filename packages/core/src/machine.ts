@@ -41,7 +41,7 @@ export interface MachineConfig<I, S extends IsaState> {
   /** Physical memory in bytes (a multiple of 4 KiB); default 64 MiB (frames cost nothing until touched). */
   readonly memory?: number;
   /** Data-memory model; default the arch's. */
-  readonly storage?: 'sc' | 'tso' | 'pso' | StorageConfig;
+  readonly storage?: 'sc' | 'tso' | 'pso' | 'relaxed' | StorageConfig;
   /** System register values by name, overriding the arch's reset values (for example `CTR_EL0`). */
   readonly systemRegisters?: Readonly<Record<string, bigint>>;
   /** Trap hook; without one a trapping CPU stops with the cause recorded. */
@@ -116,7 +116,11 @@ export interface Machine<I = unknown, S extends IsaState = IsaState> {
   run(options?: MachineRunOptions): MachineRun;
   /**
    * The state as a 64-bit fingerprint for the explorer; `undefined` in the
-   * middle of a step. It covers registers, CPU status, store buffers,
+   * middle of a step, except under relaxed load ordering with an exhaustive
+   * chooser, where a choice inside a step is keyed by the state the step
+   * started from and the decisions taken since (so a spin loop re-reading a
+   * stale value ends in a known state instead of running to `maxSteps`).
+   * It covers registers, CPU status, store buffers,
    * memory written through the storage model and the instruction views;
    * not TLB contents (which change behaviour only when page tables change
    * during the run) and not counters. Pending IPIs count by number, since
@@ -139,11 +143,26 @@ export function createMachine<I, S extends IsaState>(config: MachineConfig<I, S>
     counters,
     name: 'kernel',
   });
-  const storage = new StorageModel(memory, n, storageConfig(config.storage ?? arch.storage));
+  const chooser = config.chooser ?? seededChooser(config.seed ?? 0);
+  // Fingerprint of the state the current step started from, and the decisions taken in the step.
+  let stepStart: string | undefined;
+  const stepChoices: number[] = [];
+  const decide: Chooser = {
+    choose(count, label) {
+      const c = chooser.choose(count, label);
+      if (stepStart !== undefined) stepChoices.push(c);
+      return c;
+    },
+  };
+  const storage = new StorageModel(
+    memory,
+    n,
+    storageConfig(config.storage ?? arch.storage),
+    decide,
+  );
   const views = new InstructionViews(memory, storage, arch.fetchRules);
   views.collectAlternatives = arch.patching.concurrentModificationList === true;
   const ipis = new IpiController(n, counters);
-  const chooser = config.chooser ?? seededChooser(config.seed ?? 0);
 
   const tlbs: CpuTlbs[] = Array.from({ length: n }, () => ({
     itlb: createTlb(arch.cpuProfile.itlb, counters, 'instruction'),
@@ -168,7 +187,7 @@ export function createMachine<I, S extends IsaState>(config: MachineConfig<I, S>
     views,
     counters,
     ipis,
-    chooser,
+    chooser: decide,
     translate,
     tlbOp(cpu: number, op: number, va: number) {
       const effect = arch.tlbOpEffect(op);
@@ -189,18 +208,34 @@ export function createMachine<I, S extends IsaState>(config: MachineConfig<I, S>
   const cpus = Array.from({ length: n }, (_, i) => new Cpu<I, S>(i, ctx, registers));
   const hasher = createStateHasher();
   let inStep = false;
+  // Under an explorer, relaxed loads make choices inside steps: key them by where the step started.
+  const keySteps = storage.relaxedLoads && chooser.exhaustive === true;
+  function digest(): string {
+    hasher.reset();
+    for (const c of cpus) c.fingerprint(hasher);
+    storage.fingerprint(hasher);
+    views.fingerprint(hasher);
+    return hasher.digest();
+  }
 
-  /** Physical addresses of `[va, va + size)`; with `track`, frames mapped executable there become instruction memory. */
-  function physical(va: bigint, size: number, track = false): number[] {
+  /**
+   * The physically contiguous runs of `[va, va + size)`, one walk per leaf
+   * (a leaf maps contiguous frames), as flat `(pa, length, prot)` triples
+   * in address order; `EFAULT` naming the first unmapped byte, so callers
+   * check everything before changing anything.
+   */
+  function physicalRuns(va: bigint, size: number): number[] {
     const start = vaFromBigint(va);
-    const out: number[] = [];
-    for (let i = 0; i < size; i++) {
+    const runs: number[] = [];
+    for (let i = 0; i < size; ) {
       if (!kernel.walk(start + i, walk))
         fail('EFAULT', `address 0x${(va + BigInt(i)).toString(16)} is not mapped`);
-      if (track && walk.prot & PROT_EXEC) views.track(walk.pa, 1);
-      out.push(walk.pa);
+      const leaf = 2 ** walk.leafShift;
+      const length = Math.min(size - i, leaf - ((start + i) % leaf));
+      runs.push(walk.pa, length, walk.prot);
+      i += length;
     }
-    return out;
+    return runs;
   }
 
   function cpuOf(cpu: number): Cpu<I, S> {
@@ -233,37 +268,46 @@ export function createMachine<I, S extends IsaState>(config: MachineConfig<I, S>
       return pfn * PAGE_SIZE;
     },
     load(va, bytes) {
-      const pas = physical(va, bytes.length, true);
-      pas.forEach((pa, i) => {
-        memory.write8(pa, bytes[i]);
-      });
+      const runs = physicalRuns(va, bytes.length);
+      for (let r = 0, offset = 0; r < runs.length; r += 3) {
+        const pa = runs[r];
+        const length = runs[r + 1];
+        if (runs[r + 2] & PROT_EXEC) views.track(pa, length);
+        memory.writeBytes(pa, bytes.subarray(offset, offset + length));
+        offset += length;
+      }
     },
     poke(cpu, va, bytes) {
       cpuOf(cpu);
-      const pas = physical(va, bytes.length);
+      const runs = physicalRuns(va, bytes.length);
       const start = vaFromBigint(va);
-      // One write per naturally aligned 8-byte chunk, as a copy loop of word stores does.
-      for (let i = 0; i < pas.length; ) {
-        let size = 1;
-        while (
-          i + size < pas.length &&
-          pas[i + size] === pas[i] + size &&
-          (pas[i] + size) % 8 !== 0
-        )
-          size++;
-        let lo = 0;
-        let hi = 0;
-        for (let k = size - 1; k >= 0; k--) {
-          if (k >= 4) hi = ((hi << 8) | bytes[i + k]) >>> 0;
-          else lo = ((lo << 8) | bytes[i + k]) >>> 0;
+      for (let r = 0, offset = 0; r < runs.length; r += 3) {
+        const pa = runs[r];
+        const length = runs[r + 1];
+        // One write per naturally aligned 8-byte chunk, as a copy loop of word stores does.
+        for (let k = 0; k < length; ) {
+          const size = Math.min(length - k, 8 - ((pa + k) % 8));
+          let lo = 0;
+          let hi = 0;
+          for (let b = size - 1; b >= 0; b--) {
+            if (b >= 4) hi = ((hi << 8) | bytes[offset + k + b]) >>> 0;
+            else lo = ((lo << 8) | bytes[offset + k + b]) >>> 0;
+          }
+          views.storeIssued(cpu, pa + k, start + offset + k);
+          storage.commit(cpu, pa + k, size, lo, hi);
+          k += size;
         }
-        views.storeIssued(cpu, pas[i], start + i);
-        storage.commit(cpu, pas[i], size, lo, hi);
-        i += size;
+        offset += length;
       }
     },
     read(va, size) {
-      return Uint8Array.from(physical(va, size), (pa) => memory.read8(pa));
+      const out = new Uint8Array(size);
+      const runs = physicalRuns(va, size);
+      for (let r = 0, offset = 0; r < runs.length; r += 3) {
+        out.set(memory.readBytes(runs[r], runs[r + 1]), offset);
+        offset += runs[r + 1];
+      }
+      return out;
     },
     start(cpu, pc) {
       cpuOf(cpu).start(vaFromBigint(pc));
@@ -273,7 +317,12 @@ export function createMachine<I, S extends IsaState>(config: MachineConfig<I, S>
       for (let c = 0; c < n; c++) if (cpus[c].runnable) options++;
       for (let c = 0; c < n; c++) options += storage.drainChoices(c);
       if (options === 0) return false;
+      stepStart = undefined;
+      const start = keySteps ? digest() : undefined;
       let pick = options > 1 ? chooser.choose(options, 'schedule') : 0;
+      stepStart = start;
+      stepChoices.length = 0;
+      stepChoices.push(pick);
       inStep = true;
       try {
         for (let c = 0; c < n; c++) {
@@ -304,12 +353,8 @@ export function createMachine<I, S extends IsaState>(config: MachineConfig<I, S>
       return { steps: maxSteps, reason: 'limit' };
     },
     fingerprint() {
-      if (inStep) return undefined;
-      hasher.reset();
-      for (const c of cpus) c.fingerprint(hasher);
-      storage.fingerprint(hasher);
-      views.fingerprint(hasher);
-      return hasher.digest();
+      if (inStep) return stepStart === undefined ? undefined : `${stepStart}/${stepChoices.join()}`;
+      return digest();
     },
   };
   return machine;

@@ -12,12 +12,11 @@
  * @module
  */
 
+import { VA_BITS, vaFromBigint, vaToBigint } from './address';
 import { Counter, type Counters } from './counters';
 import { fail } from './errors';
 import {
   assertExpressible,
-  canonicalVa,
-  engineVa,
   KERNEL_ATTRIBUTES,
   leafSizes,
   type PageTableFormat,
@@ -38,7 +37,7 @@ import {
 } from './pageTableWalk';
 import { PAGE_SIZE, type PhysicalMemory } from './physicalMemory';
 
-const VA_SPAN = 2 ** 48;
+const VA_SPAN = 2 ** VA_BITS;
 
 /** Leaf size for {@link AddressSpace.map}: bytes (a leaf size of the format) or the largest that fits. */
 export type PageSizeOption = number | 'largest';
@@ -133,9 +132,9 @@ export interface AddressSpace {
   translate(va: bigint): Translation | undefined;
   /** Allocation-free walk of an engine address (counts `pageTableWalks`); `false` on a fault. */
   walk(va: number, out: WalkResult): boolean;
-  /** The engine number of a 64-bit address in this space (see {@link PageTableFormat.toEngineVa}). */
+  /** The engine number of a 64-bit address (`vaFromBigint`: `EINVAL` when bits 63:48 are mixed). */
   toEngine(va: bigint): number;
-  /** The 64-bit address of an engine number in this space. */
+  /** The 64-bit address of an engine number (`vaToBigint`). */
   fromEngine(va: number): bigint;
   /** Visits every leaf in address order (optionally only those meeting `[start, end)`). */
   forEachMapping(visit: (mapping: Mapping) => void, start?: bigint, end?: bigint): void;
@@ -157,15 +156,21 @@ export interface AddressSpaceOptions {
   readonly name?: string;
 }
 
-/** The canonical engine ranges of a format: the low half and the high half. */
+/** The engine ranges the tables of a format translate (the ranges `isCanonicalFor` accepts), ascending. */
 export function canonicalRanges(format: PageTableFormat): [start: number, end: number][] {
+  if (format.halves === 'upper') return [[VA_SPAN - 2 ** format.vaBits, VA_SPAN]];
   const half = 2 ** (format.vaBits - 1);
-  return half * 2 === VA_SPAN
-    ? [[0, VA_SPAN]]
-    : [
-        [0, half],
-        [VA_SPAN - half, VA_SPAN],
-      ];
+  return [
+    [0, half],
+    [VA_SPAN - half, VA_SPAN],
+  ];
+}
+
+/** {@link canonicalRanges} as 64-bit `0x…-0x…` text, for messages. */
+function rangesText(format: PageTableFormat): string {
+  return canonicalRanges(format)
+    .map(([lo, hi]) => `0x${vaToBigint(lo).toString(16)}-0x${vaToBigint(hi - 1).toString(16)}`)
+    .join(', ');
 }
 
 /** Creates an empty address space: one zeroed root table page. `ENOMEM` when no frame is free. */
@@ -207,8 +212,8 @@ export function createAddressSpace(options: AddressSpaceOptions): AddressSpace {
       counters.values[Counter.pageTableWalks]++;
       return walkPageTable(memory, format, rootPa, va, out);
     },
-    toEngine: (va) => engineVa(format, va),
-    fromEngine: (va) => canonicalVa(format, va),
+    toEngine: vaFromBigint,
+    fromEngine: vaToBigint,
     forEachMapping,
     forEachLeafMapping,
     addInvalidationListener(listener) {
@@ -227,7 +232,7 @@ export function createAddressSpace(options: AddressSpaceOptions): AddressSpace {
     if (typeof size !== 'bigint' || size <= 0n || size % BigInt(PAGE_SIZE) !== 0n) {
       fail('EINVAL', `size ${size} is not a positive multiple of ${PAGE_SIZE}`);
     }
-    const start = engineVa(format, va);
+    const start = vaFromBigint(va);
     if (start % PAGE_SIZE !== 0)
       fail('EINVAL', `address 0x${BigInt.asUintN(64, va).toString(16)} is not page aligned`);
     const end = start + Number(size);
@@ -235,14 +240,14 @@ export function createAddressSpace(options: AddressSpaceOptions): AddressSpace {
     if (!inside) {
       fail(
         'EINVAL',
-        `range 0x${BigInt.asUintN(64, va).toString(16)} + 0x${size.toString(16)} is outside the ${format.vaBits}-bit canonical halves of ${format.name}`,
+        `range 0x${BigInt.asUintN(64, va).toString(16)} + 0x${size.toString(16)} is outside the canonical ${format.vaBits}-bit addresses ${format.name} translates (${rangesText(format)})`,
       );
     }
     return [start, end];
   }
 
   function leafAt(va: number, level: number): string {
-    return `0x${canonicalVa(format, va).toString(16)} (${levels[level].name} leaf)`;
+    return `0x${vaToBigint(va).toString(16)} (${levels[level].name} leaf)`;
   }
 
   /** `EFAULT` naming the first page of `[start, end)` that is not mapped, then `check` on every leaf. */
@@ -258,7 +263,7 @@ export function createAddressSpace(options: AddressSpaceOptions): AddressSpace {
       start,
       end,
       () => {},
-      (hole) => fail('EFAULT', `address 0x${canonicalVa(format, hole).toString(16)} is not mapped`),
+      (hole) => fail('EFAULT', `address 0x${vaToBigint(hole).toString(16)} is not mapped`),
     );
     if (check)
       forEachLeaf(memory, format, rootPa, start, end, (_va, level, lo, hi) => check(lo, hi, level));
@@ -330,7 +335,7 @@ export function createAddressSpace(options: AddressSpaceOptions): AddressSpace {
 
   function translate(va: bigint): Translation | undefined {
     const out = createWalkResult();
-    if (!space.walk(engineVa(format, va), out)) return undefined;
+    if (!space.walk(vaFromBigint(va), out)) return undefined;
     return {
       pa: BigInt(out.pa),
       prot: out.prot,
@@ -359,12 +364,12 @@ export function createAddressSpace(options: AddressSpaceOptions): AddressSpace {
   }
 
   function forEachMapping(visit: (mapping: Mapping) => void, start?: bigint, end?: bigint): void {
-    const from = start === undefined ? undefined : engineVa(format, start);
-    const to = end === undefined ? undefined : engineVa(format, end - 1n) + 1;
+    const from = start === undefined ? undefined : vaFromBigint(start);
+    const to = end === undefined ? undefined : vaFromBigint(end - 1n) + 1;
     forEachLeafMapping(
       (va, pa, size, prot, level, attributes) => {
         visit({
-          va: canonicalVa(format, va),
+          va: vaToBigint(va),
           pa: BigInt(pa),
           size: BigInt(size),
           prot,

@@ -8,7 +8,6 @@
  * @module
  */
 
-import { vaFromBigint, vaToBigint } from './address';
 import { fail } from './errors';
 
 /** Protection and mapping attributes as bit flags (`PROT_*`). */
@@ -71,8 +70,18 @@ export interface PageTableFormat {
   readonly name: string;
   /** The levels, root first. */
   readonly levels: readonly PageTableLevel[];
-  /** Width of the virtual address the format translates (sign-extended above). */
+  /** Width of the virtual address the format translates (see {@link PageTableFormat.halves}). */
   readonly vaBits: number;
+  /**
+   * Which addresses one root table translates. `'both'` (default): the
+   * canonical halves, bits 63 down to `vaBits − 1` equal (x86-64, Sv39,
+   * Sv48: one root covers user and kernel space; anything else is
+   * non-canonical, #GP on x86-64, a page fault on RISC-V). `'upper'`: the
+   * top `2^vaBits` bytes, bits 63 down to `vaBits` all ones (arm64 kernel
+   * tables, TTBR1; bit 55 clear selects TTBR0's separate user tables, Arm
+   * ARM D8.2.4).
+   */
+  readonly halves?: 'both' | 'upper';
   /** Entries per contiguous run when the format has a contiguous hint (arm64: 16), else 0. */
   readonly contiguousEntries: number;
   /** Encodes a table (non-leaf) entry pointing at the table page at `pa`. */
@@ -92,26 +101,6 @@ export interface PageTableFormat {
   attributes(lo: number, hi: number, level: number): number;
   /** True when a leaf can carry exactly `prot` (e.g. RISC-V reserves W without R). */
   canExpress(prot: Prot): boolean;
-  /**
-   * Converts a 64-bit virtual address to the engine number the tables
-   * index; `EINVAL` when the tables cannot map it. Absent: the engine's
-   * canonical form (`vaFromBigint`). arm64 kernel tables (TTBR1) need
-   * their own: they cover every address whose bits 63:48 are all ones,
-   * including 0xffff000000000000..0xffff7fffffffffff.
-   */
-  toEngineVa?(va: bigint): number;
-  /** The inverse of {@link PageTableFormat.toEngineVa}; absent: `vaToBigint`. */
-  fromEngineVa?(va: number): bigint;
-}
-
-/** The engine number of `va` in tables of `format` (see {@link PageTableFormat.toEngineVa}). */
-export function engineVa(format: PageTableFormat, va: bigint): number {
-  return format.toEngineVa ? format.toEngineVa(va) : vaFromBigint(va);
-}
-
-/** The 64-bit address of engine number `va` in tables of `format`. */
-export function canonicalVa(format: PageTableFormat, va: number): bigint {
-  return format.fromEngineVa ? format.fromEngineVa(va) : vaToBigint(va);
 }
 
 /** A decoded entry (see {@link decodePte}). */

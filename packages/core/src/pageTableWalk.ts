@@ -7,6 +7,7 @@
  * @module
  */
 
+import { VA_BITS } from './address';
 import { fail } from './errors';
 import type { PageTableFormat } from './pageTableFormat';
 import { PteAttr, PteKind } from './pageTableFormat';
@@ -50,12 +51,16 @@ export function pteIndex(format: PageTableFormat, level: number, va: number): nu
 }
 
 /**
- * True when the engine address `va` is canonical for the format's
- * virtual-address width: bits 47 down to `vaBits - 1` all equal.
+ * True when the tables of `format` translate the engine address `va`: it
+ * is canonical for the format's width and in a half the format covers
+ * (see {@link PageTableFormat.halves}).
  */
 export function isCanonicalFor(format: PageTableFormat, va: number): boolean {
-  const top = Math.floor(va / 2 ** (format.vaBits - 1));
-  return top === 0 || top === 2 ** (49 - format.vaBits) - 1;
+  const { vaBits } = format;
+  if (format.halves === 'upper')
+    return Math.floor(va / 2 ** vaBits) === 2 ** (VA_BITS - vaBits) - 1;
+  const top = Math.floor(va / 2 ** (vaBits - 1));
+  return top === 0 || top === 2 ** (VA_BITS + 1 - vaBits) - 1;
 }
 
 /**

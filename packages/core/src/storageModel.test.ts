@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { Chooser } from './chooser';
+import { type Chooser, replayChooser } from './chooser';
 import { explore } from './explorer';
+import { AccessKind, RegisterUse } from './isa';
 import { createPhysicalMemory } from './physicalMemory';
 import { createStateHasher } from './stateHash';
 import {
   FenceOrder,
   PSO,
+  RELAXED,
   SC,
   type StorageConfig,
   StorageModel,
@@ -156,5 +158,104 @@ describe('StorageModel', () => {
     expect(() => new StorageModel(createPhysicalMemory({ size: 4096 }), 0, SC)).toThrow(
       /EINVAL.*CPU count 0/,
     );
+  });
+});
+
+describe('StorageModel with relaxed load ordering', () => {
+  const NO_REGISTERS = new Uint32Array(RegisterUse.Length);
+  /** A two-CPU relaxed model; `decisions` answer its read choices, whose widths land in `widths`. */
+  const relaxed = (decisions: number[] = [], config: StorageConfig = RELAXED) => {
+    const widths: number[] = [];
+    const replay = replayChooser(decisions);
+    const chooser: Chooser = {
+      choose(n, label) {
+        widths.push(n);
+        expect(label).toBe('read');
+        return replay.choose(n, label);
+      },
+    };
+    const s = new StorageModel(createPhysicalMemory({ size: 1 << 16 }), 2, config, chooser);
+    s.beginInstruction(0, NO_REGISTERS);
+    s.beginInstruction(1, NO_REGISTERS);
+    return { s, widths };
+  };
+  const out = new Uint32Array(2);
+  const read = (s: StorageModel, cpu: number, pa: number, kind: AccessKind = AccessKind.Plain) => {
+    s.load(cpu, pa, 4, out, 0, kind);
+    return out[0];
+  };
+
+  it('offers every write since the floor, newest first, and keeps later reads coherent', () => {
+    const { s, widths } = relaxed([2, 1, 1]);
+    s.commit(0, X, 4, 1, 0);
+    s.commit(0, X, 4, 2, 0);
+    expect(read(s, 1, X)).toBe(0);
+    expect(read(s, 1, X)).toBe(1);
+    // Its own earlier read pins the floor: only the write read and newer ones remain.
+    expect(read(s, 1, X)).toBe(1);
+    expect(widths).toEqual([3, 3, 2]);
+    // The writer reads its own newest write: coherence covers its commits.
+    expect(read(s, 0, X)).toBe(2);
+    expect(widths).toHaveLength(3);
+  });
+
+  it('an acquire load orders later loads, and first drains buffered release stores', () => {
+    const { s, widths } = relaxed([0]);
+    s.commit(0, X, 4, 1, 0);
+    s.commit(0, Y, 4, 1, 0);
+    expect(read(s, 1, Y, AccessKind.Acquire)).toBe(1);
+    expect(read(s, 1, X)).toBe(1);
+    expect(widths).toEqual([2]);
+    s.store(1, Y + 8, 4, 5, 0, AccessKind.Release);
+    read(s, 1, X);
+    expect(s.hasBuffered(1)).toBe(true);
+    read(s, 1, X, AccessKind.Acquire);
+    expect(s.hasBuffered(1)).toBe(false);
+  });
+
+  it('exclusive loads read the newest value; fences raise the floor', () => {
+    const { s, widths } = relaxed();
+    s.commit(0, X, 4, 7, 0);
+    expect(read(s, 1, X, AccessKind.Exclusive)).toBe(7);
+    expect(widths).toEqual([]);
+    const f = relaxed([0]);
+    f.s.commit(0, X, 4, 1, 0);
+    f.s.commit(0, Y, 4, 1, 0);
+    expect(read(f.s, 1, Y)).toBe(1);
+    f.s.fence(1, FenceOrder.LoadLoad);
+    expect(read(f.s, 1, X)).toBe(1);
+    expect(f.widths).toEqual([2]);
+  });
+
+  it('forgets commits older than the history depth: reads never go below the horizon', () => {
+    const { s, widths } = relaxed([2], { ...RELAXED, historyDepth: 2 });
+    for (let v = 1; v <= 3; v++) s.commit(0, X, 4, v, 0);
+    expect(read(s, 1, X)).toBe(1);
+    expect(widths).toEqual([3]);
+  });
+
+  it('fingerprints views relative to the current instant, so commuting steps merge', () => {
+    const h = createStateHasher();
+    const digest = (order: number[], decisions: number[]) => {
+      const { s } = relaxed(decisions);
+      s.commit(0, X, 4, 1, 0);
+      for (const cpu of order) read(s, cpu, cpu === 0 ? Y : X);
+      h.reset();
+      s.fingerprint(h);
+      return h.digest();
+    };
+    expect(digest([0, 1], [0])).toBe(digest([1, 0], [0]));
+    expect(digest([0, 1], [0])).not.toBe(digest([0, 1], [1]));
+  });
+
+  it('rejects a relaxed model without a chooser or with a bad history depth', () => {
+    const mem = createPhysicalMemory({ size: 4096 });
+    expect(storageConfig('relaxed')).toBe(RELAXED);
+    expect(() => new StorageModel(mem, 1, RELAXED)).toThrow(/EINVAL.*"relaxed".*chooser/);
+    for (const historyDepth of [0, 1.5, 5000]) {
+      expect(
+        () => new StorageModel(mem, 1, { ...RELAXED, historyDepth }, replayChooser([])),
+      ).toThrow(new RegExp(`EINVAL.*history depth ${historyDepth} `));
+    }
   });
 });

@@ -3,26 +3,46 @@
  * memory), one store buffer per CPU, and the rules of a memory model as
  * configuration. Every reordering the model allows is a decision of the
  * machine's {@link Chooser}: a buffered store drains when the scheduler
- * picks it, and under a relaxed drain order the scheduler also picks which
- * eligible store drains. Loads read their own CPU's youngest buffered
- * store to each byte, else memory (store-to-load forwarding).
+ * picks it, under a relaxed drain order the scheduler also picks which
+ * eligible store drains, and under relaxed load ordering the chooser picks
+ * which allowed value a load reads. Loads read their own CPU's youngest
+ * buffered store to each byte, else memory (store-to-load forwarding).
  *
  * - SC: no buffering; every store reaches memory when it executes.
  * - TSO (x86-TSO, Sewell et al. 2010): FIFO store buffers; a fence that
  *   orders stores before loads (MFENCE, locked instructions) drains them.
  * - PSO-like `perAddress`: buffered stores to different addresses may
  *   drain out of order (store→store reordering), kept in order by a
- *   store-store fence. Load→load reordering for ARMv8/RVWMO extends
- *   {@link StorageConfig} with a load-side rule; the explorer, chooser and
- *   fingerprint plumbing already carry it.
+ *   store-store fence.
+ * - `loadOrder: 'relaxed'` ({@link RELAXED}, ARMv8 and RVWMO): loads may
+ *   be satisfied out of order. It follows Promising-ARM/RISC-V (Pulte et
+ *   al., PLDI 2019) without promises: timestamps are the instants of the
+ *   global commit order, a recent-commit log lets a load read memory as of
+ *   an earlier instant, and each CPU keeps views (`threadView.ts`). A load
+ *   reads the newest write as of max(pre-view, its coherence for the
+ *   location) or any later one; its pre-view is the CPU's floor `vRNew`
+ *   and the views of its address registers (address dependencies, taken
+ *   from `Isa.registerUse`); fences with LoadLoad raise the floor to what
+ *   earlier loads read, with StoreLoad to the CPU's own writes; acquire
+ *   loads raise it to what they read; with `ctrlIsbOrdersLoads` an ISB
+ *   raises it to what earlier branches and addresses depended on.
+ *   Load→store reordering (LB) needs promises and is not modelled: it is
+ *   the one reordering ARMv8 and RVWMO allow that this model leaves out
+ *   (stores always commit after every earlier load has read), so every
+ *   outcome it reaches is allowed, not every allowed one; litmus checks
+ *   that shape axiomatically.
  *
  * @module
  */
 
 import type { Chooser } from './chooser';
+import { CommitLog } from './commitLog';
 import { fail } from './errors';
+import { hashTerm } from './hashTerm';
+import { AccessKind } from './isa';
 import type { PhysicalMemory } from './physicalMemory';
 import type { StateHasher } from './stateHash';
+import { ThreadView } from './threadView';
 
 /** Orderings a barrier enforces, as bits (combine with `|`). */
 export const FenceOrder = {
@@ -42,7 +62,7 @@ export const FenceOrder = {
 
 /** A data-memory model as configuration. */
 export interface StorageConfig {
-  /** `'sc'`, `'tso'`, `'pso'`, or an arch's own name. */
+  /** `'sc'`, `'tso'`, `'pso'`, `'relaxed'`, or an arch's own name. */
   readonly name: string;
   /** Stores wait in a per-CPU buffer before reaching memory. */
   readonly buffered: boolean;
@@ -50,6 +70,30 @@ export interface StorageConfig {
   readonly drainOrder: 'fifo' | 'perAddress';
   /** Most stores one CPU may buffer; a store to a full buffer drains the oldest first (the CPU stalls). */
   readonly bufferCapacity: number;
+  /**
+   * `'program'` (default): a load reads memory as it is when the load
+   * executes, so loads stay in program order. `'relaxed'`: a load may read
+   * an older value its CPU's views allow (see the module comment), which
+   * lets loads be satisfied out of order as ARMv8 and RVWMO permit.
+   */
+  readonly loadOrder?: 'program' | 'relaxed';
+  /** `'relaxed'` only: how many recent commits are kept for reading older values; default 64. */
+  readonly historyDepth?: number;
+  /**
+   * `'relaxed'` only: a context synchronization (ISB) orders later loads
+   * after the sources of earlier branches and the addresses of earlier
+   * accesses (Arm ARM B2.3.2 dependency-ordered-before, `ctrl; ISB` and
+   * `addr; po; ISB`). True for ARMv8; false for RVWMO, where control
+   * dependencies never order loads.
+   */
+  readonly ctrlIsbOrdersLoads?: boolean;
+  /**
+   * `'relaxed'` only: a CPU's later loads read no older than the newest
+   * write its instruction fetches have returned (`aarch64.cat` f-ob: a
+   * fetch is ordered before every po-later access). True for ARMv8; RISC-V
+   * orders a fetch only before the effects of the instruction it fetched.
+   */
+  readonly fetchOrdersLoads?: boolean;
 }
 
 /** Sequential consistency: every access reaches memory in program order. */
@@ -74,14 +118,32 @@ export const PSO: StorageConfig = {
   bufferCapacity: 32,
 };
 
+/**
+ * Weak memory in the ARMv8/RVWMO family: per-address store buffers (store→store
+ * and store→load reordering) and relaxed load ordering (load→load), ordered
+ * only by fences, acquire loads and dependencies. Control dependencies do not
+ * order loads; an ARMv8 configuration sets `ctrlIsbOrdersLoads`.
+ */
+export const RELAXED: StorageConfig = {
+  name: 'relaxed',
+  buffered: true,
+  drainOrder: 'perAddress',
+  bufferCapacity: 32,
+  loadOrder: 'relaxed',
+  historyDepth: 64,
+  ctrlIsbOrdersLoads: false,
+  fetchOrdersLoads: false,
+};
+
 /** The built-in configurations by name. */
 export const STORAGE_CONFIGS: Readonly<Record<string, StorageConfig>> = {
   sc: SC,
   tso: TSO,
   pso: PSO,
+  relaxed: RELAXED,
 };
 
-/** Resolves `'sc' | 'tso' | 'pso'` or passes a {@link StorageConfig} through; `EINVAL` for an unknown name. */
+/** Resolves `'sc' | 'tso' | 'pso' | 'relaxed'` or passes a {@link StorageConfig} through; `EINVAL` for an unknown name. */
 export function storageConfig(config: string | StorageConfig): StorageConfig {
   if (typeof config !== 'string') return config;
   const c = STORAGE_CONFIGS[config];
@@ -110,6 +172,10 @@ class StoreBuffer {
   readonly size: Uint8Array;
   readonly lo: Uint32Array;
   readonly hi: Uint32Array;
+  /** Relaxed loads: the view of the store's address and data, which a load forwarded from it inherits. */
+  readonly view: Float64Array;
+  /** 1 for a release store (an acquire load after it waits for it to drain). */
+  readonly release: Uint8Array;
   count = 0;
   constructor(capacity: number) {
     // One spare slot so a barrier can sit behind a full buffer's stores.
@@ -117,6 +183,8 @@ class StoreBuffer {
     this.size = new Uint8Array(capacity + 1);
     this.lo = new Uint32Array(capacity + 1);
     this.hi = new Uint32Array(capacity + 1);
+    this.view = new Float64Array(capacity + 1);
+    this.release = new Uint8Array(capacity + 1);
   }
   remove(i: number): void {
     for (let j = i + 1; j < this.count; j++) {
@@ -124,8 +192,14 @@ class StoreBuffer {
       this.size[j - 1] = this.size[j];
       this.lo[j - 1] = this.lo[j];
       this.hi[j - 1] = this.hi[j];
+      this.view[j - 1] = this.view[j];
+      this.release[j - 1] = this.release[j];
     }
     this.count--;
+  }
+  hasRelease(): boolean {
+    for (let i = 0; i < this.count; i++) if (this.release[i]) return true;
+    return false;
   }
 }
 
@@ -134,32 +208,82 @@ function byteOf(lo: number, hi: number, k: number): number {
   return (k < 4 ? lo >>> (8 * k) : hi >>> (8 * (k - 4))) & 0xff;
 }
 
+/** Most commits a relaxed configuration may keep. */
+const MAX_HISTORY_DEPTH = 4096;
+
+function isAcquire(kind: AccessKind): boolean {
+  return (
+    kind === AccessKind.Acquire ||
+    kind === AccessKind.AcquireExclusive ||
+    kind === AccessKind.SeqCst
+  );
+}
+
+function isRelease(kind: AccessKind): boolean {
+  return (
+    kind === AccessKind.Release ||
+    kind === AccessKind.ReleaseExclusive ||
+    kind === AccessKind.SeqCst
+  );
+}
+
+/** Exclusive and sequentially consistent loads read the newest value (they are, or start, an atomic access). */
+function readsLatest(kind: AccessKind): boolean {
+  return (
+    kind === AccessKind.Exclusive ||
+    kind === AccessKind.AcquireExclusive ||
+    kind === AccessKind.SeqCst
+  );
+}
+
 /** Data memory with per-CPU store buffers under a {@link StorageConfig}. */
 export class StorageModel {
   /** The configuration in force. */
   readonly config: StorageConfig;
   /** Number of CPUs. */
   readonly cpus: number;
+  /** True when loads may be satisfied out of order (`loadOrder: 'relaxed'`); the CPUs then report each instruction's register use. */
+  readonly relaxedLoads: boolean;
   private readonly buffers: StoreBuffer[];
   private readonly monitor: Float64Array;
   private readonly memory: PhysicalMemory;
+  private readonly chooser: Chooser | undefined;
+  private readonly log: CommitLog;
+  private readonly threads: ThreadView[];
+  private readonly scratch = new Uint32Array(2);
   private observer: CommitObserver | undefined;
   private writes = 0;
   // Order-independent hash of memory's changed bytes (XOR of per-byte terms), two lanes.
   private memHash1 = 0;
   private memHash2 = 0;
 
-  constructor(memory: PhysicalMemory, cpus: number, config: StorageConfig) {
+  /**
+   * `chooser` decides which value a relaxed load reads when its views allow
+   * several; it is required when `config.loadOrder` is `'relaxed'`.
+   * `EINVAL` for a bad CPU count or history depth.
+   */
+  constructor(memory: PhysicalMemory, cpus: number, config: StorageConfig, chooser?: Chooser) {
     if (!Number.isInteger(cpus) || cpus < 1)
       fail('EINVAL', `CPU count ${cpus} is not a positive integer`);
+    this.relaxedLoads = config.loadOrder === 'relaxed';
+    const depth = config.historyDepth ?? 64;
+    if (this.relaxedLoads) {
+      if (!Number.isInteger(depth) || depth < 1 || depth > MAX_HISTORY_DEPTH)
+        fail('EINVAL', `history depth ${depth} is not an integer in 1..${MAX_HISTORY_DEPTH}`);
+      if (!chooser)
+        fail('EINVAL', `storage model "${config.name}" reorders loads and needs a chooser`);
+    }
     this.memory = memory;
     this.cpus = cpus;
     this.config = config;
+    this.chooser = chooser;
     this.buffers = Array.from(
       { length: cpus },
       () => new StoreBuffer(Math.max(config.bufferCapacity, 1)),
     );
     this.monitor = new Float64Array(cpus).fill(-1);
+    this.log = new CommitLog(this.relaxedLoads ? depth : 1);
+    this.threads = Array.from({ length: this.relaxedLoads ? cpus : 0 }, () => new ThreadView());
   }
 
   /** Registers the one observer of commits (the instruction views). */
@@ -172,9 +296,29 @@ export class StorageModel {
     return this.writes;
   }
 
-  /** Loads `size` bytes at `pa` as `cpu` sees them into `out[index..index+1]`. */
-  load(cpu: number, pa: number, size: number, out: Uint32Array, index: number): void {
+  /**
+   * Loads `size` bytes at `pa` as `cpu` sees them into `out[index..index+1]`:
+   * its own youngest buffered store to each byte, else memory. Under
+   * relaxed load ordering memory is read as of an instant the CPU's views
+   * allow, chosen by the chooser (label `'read'`, alternative 0 the newest
+   * value); exclusive and sequentially consistent loads read the newest.
+   * An acquire load first drains the CPU's buffered release stores
+   * (release→acquire is ordered: Arm ARM B2.3.7 RCsc).
+   */
+  load(
+    cpu: number,
+    pa: number,
+    size: number,
+    out: Uint32Array,
+    index: number,
+    kind: AccessKind = AccessKind.Plain,
+  ): void {
+    const acquire = isAcquire(kind);
     const b = this.buffers[cpu];
+    if (acquire) while (b.hasRelease()) this.drain(cpu, 0);
+    const t = this.relaxedLoads ? this.threads[cpu] : undefined;
+    let memoryView = -1;
+    let forwardedView = 0;
     let lo = 0;
     let hi = 0;
     for (let k = size - 1; k >= 0; k--) {
@@ -182,18 +326,79 @@ export class StorageModel {
       let v = -1;
       for (let i = b.count - 1; i >= 0 && v < 0; i--) {
         const d = a - b.pa[i];
-        if (d >= 0 && d < b.size[i]) v = byteOf(b.lo[i], b.hi[i], d);
+        if (d >= 0 && d < b.size[i]) {
+          v = byteOf(b.lo[i], b.hi[i], d);
+          if (b.view[i] > forwardedView) forwardedView = b.view[i];
+        }
       }
-      if (v < 0) v = this.memory.read8(a);
+      if (v < 0) {
+        if (t === undefined) v = this.memory.read8(a);
+        else {
+          // Every byte not forwarded comes from one read of memory as of a single instant.
+          if (memoryView < 0) memoryView = this.readRelaxed(t, pa, size, kind);
+          const s = this.scratch;
+          v = byteOf(s[0], s[1], k);
+        }
+      }
       if (k >= 4) hi = ((hi << 8) | v) >>> 0;
       else lo = ((lo << 8) | v) >>> 0;
     }
     out[index] = lo;
     out[index + 1] = hi;
+    if (t === undefined) return;
+    if (t.addr > t.vCap) t.vCap = t.addr;
+    const post = Math.max(memoryView, forwardedView, this.preView(t));
+    t.cohere(pa, size, post, this.log.horizon);
+    if (post > t.vrOld) t.vrOld = post;
+    if (post > t.loaded) t.loaded = post;
+    if (acquire && post > t.vRNew) t.vRNew = post;
   }
 
-  /** A store by `cpu`: buffered, or written to memory at once under SC. */
-  store(cpu: number, pa: number, size: number, lo: number, hi: number): void {
+  /** Pre-view of a load by thread `t`: its floor and its address registers' views (and earlier loads' when its register use is unknown). */
+  private preView(t: ThreadView): number {
+    const v = Math.max(t.vRNew, t.addr);
+    return t.inOrder ? Math.max(v, t.vrOld) : v;
+  }
+
+  /**
+   * Reads `[pa, pa + size)` into the scratch words as of an instant `t`'s
+   * views allow (Promising-ARM's read rule: the newest write as of
+   * max(pre-view, coherence) or any later one) and returns the load's
+   * view of the write read.
+   */
+  private readRelaxed(t: ThreadView, pa: number, size: number, kind: AccessKind): number {
+    const log = this.log;
+    const pre = this.preView(t);
+    const floor = Math.max(pre, t.coherence(pa, size), log.horizon);
+    let asOf = this.writes;
+    if (!readsLatest(kind)) {
+      let newer = 0;
+      for (let i = this.writes; i > floor; i--) if (log.overlaps(i, pa, size)) newer++;
+      const pick = newer > 0 ? this.chooser!.choose(newer + 1, 'read') : 0;
+      // Alternative j < newer is the j-th newest later write; `newer` reads as of the floor.
+      asOf = floor;
+      for (let i = this.writes, j = 0; i > floor; i--) {
+        if (log.overlaps(i, pa, size) && j++ === pick) {
+          asOf = i;
+          break;
+        }
+      }
+    }
+    log.readAsOf(this.memory, asOf, pa, size, this.scratch, 0);
+    return Math.max(pre, log.lastWriteAtOrBefore(asOf, pa, size));
+  }
+
+  /** A store by `cpu`: buffered, or written to memory at once under SC. `kind` marks release stores. */
+  store(
+    cpu: number,
+    pa: number,
+    size: number,
+    lo: number,
+    hi: number,
+    kind: AccessKind = AccessKind.Plain,
+  ): void {
+    const t = this.relaxedLoads ? this.threads[cpu] : undefined;
+    if (t !== undefined && t.addr > t.vCap) t.vCap = t.addr;
     if (!this.config.buffered) {
       this.commit(cpu, pa, size, lo, hi);
       return;
@@ -205,9 +410,16 @@ export class StorageModel {
     b.size[i] = size;
     b.lo[i] = lo;
     b.hi[i] = hi;
+    b.view[i] = t === undefined ? 0 : Math.max(t.addr, t.data);
+    b.release[i] = isRelease(kind) ? 1 : 0;
   }
 
-  /** Applies a barrier's orderings for `cpu` (see {@link FenceOrder}). */
+  /**
+   * Applies a barrier's orderings for `cpu` (see {@link FenceOrder}). Under
+   * relaxed load ordering, LoadLoad makes later loads read no older than
+   * what earlier loads read, and StoreLoad no older than the CPU's own
+   * writes (Promising-ARM's `dmb` rule).
+   */
   fence(cpu: number, order: number): void {
     if (order & FenceOrder.StoreLoad) this.flush(cpu);
     else if (order & FenceOrder.StoreStore && this.config.drainOrder === 'perAddress') {
@@ -215,9 +427,46 @@ export class StorageModel {
       if (b.count > 0 && b.size[b.count - 1] !== BARRIER) {
         b.pa[b.count] = 0;
         b.size[b.count] = BARRIER;
+        b.release[b.count] = 0;
         b.count++;
       }
     }
+    if (!this.relaxedLoads) return;
+    const t = this.threads[cpu];
+    if (order & FenceOrder.LoadLoad) t.vRNew = Math.max(t.vRNew, t.vrOld);
+    if (order & FenceOrder.StoreLoad) t.vRNew = Math.max(t.vRNew, t.vwOld);
+  }
+
+  /**
+   * A context synchronization (ISB) on `cpu`: with `ctrlIsbOrdersLoads`,
+   * later loads read no older than what earlier branches and earlier
+   * accesses' addresses depended on.
+   */
+  contextSync(cpu: number): void {
+    if (!this.relaxedLoads || !this.config.ctrlIsbOrdersLoads) return;
+    const t = this.threads[cpu];
+    t.vRNew = Math.max(t.vRNew, t.vCtrl, t.vCap);
+  }
+
+  /** A fetch of `cpu` returned a write of instant `t`: with `fetchOrdersLoads`, its later loads read no older. */
+  fetchObserved(cpu: number, t: number): void {
+    if (!this.relaxedLoads || !this.config.fetchOrdersLoads) return;
+    const th = this.threads[cpu];
+    if (t > th.vRNew) th.vRNew = t;
+  }
+
+  /**
+   * Starts an instruction of `cpu` under relaxed load ordering: `use` is
+   * its register use (`Isa.registerUse`), or `undefined` when the arch does
+   * not describe it, which keeps that CPU's loads in program order.
+   */
+  beginInstruction(cpu: number, use: Uint32Array | undefined): void {
+    this.threads[cpu].begin(use);
+  }
+
+  /** Ends the instruction begun by {@link beginInstruction}: registers it wrote take their views; `faulted` when it may have stopped short. */
+  endInstruction(cpu: number, use: Uint32Array | undefined, faulted: boolean): void {
+    this.threads[cpu].end(use, faulted);
   }
 
   /**
@@ -282,17 +531,23 @@ export class StorageModel {
   /** Writes a store to memory now, bypassing any buffer (drains, atomics, SC). */
   commit(cpu: number, pa: number, size: number, lo: number, hi: number): void {
     this.observer?.beforeCommit(cpu, pa, size);
+    if (this.relaxedLoads) this.log.record(this.writes + 1, pa, size, this.memory);
     for (let k = 0; k < size; k++) {
       const a = pa + k;
       const old = this.memory.read8(a);
       const v = byteOf(lo, hi, k);
       if (old !== v) {
-        this.memHash1 ^= byteTerm(a, old, 0x2545f491) ^ byteTerm(a, v, 0x2545f491);
-        this.memHash2 ^= byteTerm(a, old, 0x9e3779b9) ^ byteTerm(a, v, 0x9e3779b9);
+        this.memHash1 ^= hashTerm(a, old, 0x2545f491) ^ hashTerm(a, v, 0x2545f491);
+        this.memHash2 ^= hashTerm(a, old, 0x9e3779b9) ^ hashTerm(a, v, 0x9e3779b9);
         this.memory.write8(a, v);
       }
     }
     this.writes++;
+    if (this.relaxedLoads) {
+      const t = this.threads[cpu];
+      t.vwOld = this.writes;
+      t.cohere(pa, size, this.writes, this.log.horizon);
+    }
     // Another CPU's write to a monitored location breaks its reservation.
     for (let c = 0; c < this.cpus; c++) {
       const m = this.monitor[c];
@@ -306,20 +561,40 @@ export class StorageModel {
     return this.buffers[cpu].count > 0;
   }
 
-  /** Mixes everything that decides future behaviour into `h`: buffers, monitors and memory contents. */
+  /**
+   * Mixes everything that decides future behaviour into `h`: buffers,
+   * monitors and memory contents, and under relaxed load ordering every
+   * CPU's views and the commits some CPU can still read, all as distances
+   * from the current instant, so interleavings that differ only in when
+   * independent steps ran still merge.
+   */
   fingerprint(h: StateHasher): void {
     h.add(this.memHash1);
     h.add(this.memHash2);
+    const now = this.writes;
+    const horizon = this.log.horizon;
+    let oldest = now;
+    for (let c = 0; c < this.threads.length; c++)
+      oldest = Math.min(oldest, Math.max(this.threads[c].vRNew, horizon));
+    if (this.relaxedLoads) this.log.fingerprint(h, oldest);
     for (let c = 0; c < this.cpus; c++) {
       const b = this.buffers[c];
+      const t = this.relaxedLoads ? this.threads[c] : undefined;
+      // No later read of this CPU goes below its floor, so views under it act alike.
+      const floor = t === undefined ? 0 : Math.max(t.vRNew, horizon);
       h.add(b.count);
       for (let i = 0; i < b.count; i++) {
         h.add(b.pa[i]);
         h.add(b.size[i]);
         h.add(b.lo[i]);
         h.add(b.hi[i]);
+        h.add(b.release[i]);
+        if (t !== undefined) h.add(now - Math.max(b.view[i], floor));
       }
       h.add(this.monitor[c]);
+      if (t === undefined) continue;
+      h.add(now - floor);
+      t.fingerprint(h, now, floor);
     }
   }
 
@@ -339,14 +614,4 @@ export class StorageModel {
     }
     return true;
   }
-}
-
-/** A well-mixed 32-bit term for "byte `a` holds `v`". */
-function byteTerm(a: number, v: number, seed: number): number {
-  let h =
-    Math.imul((a | 0) ^ seed, 0x85ebca6b) ^
-    Math.imul(Math.floor(a / 2 ** 32) + v * 0x10001, 0xc2b2ae35);
-  h = Math.imul(h ^ (h >>> 16), 0x7feb352d);
-  h = Math.imul(h ^ (h >>> 15), 0x846ca68b);
-  return (h ^ (h >>> 16)) | 0;
 }

@@ -1,4 +1,4 @@
-import { hex, PROT_EXEC, PROT_WRITE } from '@execmem/core';
+import { hex, PROT_EXEC, PROT_WRITE, VA_BITS } from '@execmem/core';
 import type { Execmem } from './execmem';
 import type { ExecmemDump } from './execmemDump';
 import type { ExecmemPort } from './execmemPort';
@@ -48,7 +48,7 @@ export function verifyExecmem(
     );
   }
   checkOverlaps(dump, out);
-  const scope = options.scope ?? [{ start: 0, end: 2 ** 48 }];
+  const scope = options.scope ?? [{ start: 0, end: 2 ** VA_BITS }];
   checkAllocations(execmem, port, dump, scope, out);
   for (const a of dump.areas) {
     const align = Math.max(PAGE_SIZE, a.leafSize);

@@ -10,7 +10,13 @@
  */
 
 import { fail } from '@execmem/core';
-import { evaluate, formatCondition, type LitmusCondition, propositionCells } from './condition';
+import {
+  evaluate,
+  faultReader,
+  formatCondition,
+  type LitmusCondition,
+  propositionCells,
+} from './condition';
 import type { LitmusArch } from './litmusArch';
 import { cellName, type LitmusTest, type ObservedCell } from './litmusTest';
 import { type LitmusValue, parseCodeAddress } from './litmusValue';
@@ -53,6 +59,10 @@ export interface LitmusResult {
   readonly observation: 'Always' | 'Sometimes' | 'Never';
   /** The model variants in force (`IDC`, `DIC`, `ziccid`). */
   readonly variants: readonly string[];
+  /** The model's flags some allowed execution raises (herd's `Flag NAME` lines), sorted. */
+  readonly flags: readonly string[];
+  /** The file's `Hash=` value, which herd prints back. */
+  readonly hash?: string;
 }
 
 const DEFAULT_MAX_STATES = 200_000;
@@ -61,8 +71,8 @@ const TRUE_CONDITION: LitmusCondition = {
   prop: { kind: 'const', value: true },
 };
 
-/** The model variants a test runs under. */
-function variantsOf(test: LitmusTest, options: CheckOptions): Set<string> {
+/** The model variants a test runs under (`IDC`, `DIC`, `ziccid`). */
+export function variantsOf(test: LitmusTest, options: CheckOptions): Set<string> {
   const v = new Set<string>();
   if (test.arch === 'AArch64') {
     const fromFile = (test.info.get('CacheType') ?? '').toUpperCase();
@@ -75,6 +85,24 @@ function variantsOf(test: LitmusTest, options: CheckOptions): Set<string> {
   }
   if (test.arch === 'RISCV' && options.riscvModel === 'ziccid') v.add('ziccid');
   return v;
+}
+
+/** The test's condition; a test without one is `forall true`. */
+export function testCondition(test: LitmusTest): LitmusCondition {
+  return test.condition ?? TRUE_CONDITION;
+}
+
+/** The cells a final state shows: `locations […]`, then those the condition reads. */
+export function observedCells(test: LitmusTest): ObservedCell[] {
+  const cells: ObservedCell[] = [...test.observed];
+  for (const c of propositionCells(testCondition(test).prop))
+    if (!cells.some((o) => cellName(o) === cellName(c))) cells.push(c);
+  return cells;
+}
+
+/** The identity of a printed final state. */
+export function stateKey(cells: FinalState['cells']): string {
+  return cells.map(([k, v]) => `${k}=${v}`).join(';');
 }
 
 /** Checks a parsed test with `arch`'s model. */
@@ -133,11 +161,10 @@ export function checkLitmus(
       }
   if (!keepAll) traces = traces.map((ts) => ts.map((tr) => pruneFetches(tr, written)));
 
-  const condition = test.condition ?? TRUE_CONDITION;
-  const cells: ObservedCell[] = [...test.observed];
-  for (const c of propositionCells(condition.prop))
-    if (!cells.some((o) => cellName(o) === cellName(c))) cells.push(c);
+  const condition = testCondition(test);
+  const cells = observedCells(test);
   const states = new Map<string, FinalState>();
+  const flags = new Set<string>();
   let positive = 0;
   let negative = 0;
   let explored = 0;
@@ -165,19 +192,17 @@ export function checkLitmus(
       )) {
         if (++explored > maxStates) tooMany();
         if (!arch.model.consistent(x.execution)) continue;
+        for (const f of arch.model.flags?.(x.execution) ?? []) flags.add(f);
         const read = (c: ObservedCell): LitmusValue =>
           c.kind === 'reg'
             ? ((choice[c.thread]?.registers[c.reg] as LitmusValue | undefined) ?? 0n)
             : x.finalMemory(c.loc);
-        const faulted = (thread: number, at?: string) => {
-          const faults = choice[thread]?.faults ?? [];
-          return at === undefined ? faults.length > 0 : faults.includes(at);
-        };
+        const faulted = faultReader((thread) => choice[thread]?.faults ?? []);
         const witness = evaluate(condition.prop, read, faulted);
         if (witness) positive++;
         else negative++;
         const printed = cells.map((c) => [cellName(c), formatValue(test, read(c))] as const);
-        const key = printed.map(([k, v]) => `${k}=${v}`).join(';');
+        const key = stateKey(printed);
         if (!states.has(key)) states.set(key, { cells: printed, witness });
       }
       return;
@@ -214,6 +239,8 @@ export function checkLitmus(
     condition: formatCondition(condition),
     observation: positive === 0 ? 'Never' : negative === 0 ? 'Always' : 'Sometimes',
     variants: [...variants],
+    flags: [...flags].sort(),
+    ...(test.info.has('Hash') ? { hash: test.info.get('Hash') as string } : {}),
   };
 }
 

@@ -34,6 +34,14 @@ export type CellReader = (cell: ObservedCell) => LitmusValue;
 /** Tells whether a thread faulted in this execution (at code address `at`, when given). */
 export type FaultReader = (thread: number, at?: string) => boolean;
 
+/** A {@link FaultReader} over the code addresses at which each thread faulted. */
+export function faultReader(faultsOf: (thread: number) => readonly string[]): FaultReader {
+  return (thread, at) => {
+    const faults = faultsOf(thread);
+    return at === undefined ? faults.length > 0 : faults.includes(at);
+  };
+}
+
 /** Evaluates a proposition on a final state. */
 export function evaluate(
   p: Proposition,

@@ -3,7 +3,9 @@
  * data memory. Parses AArch64, RISCV and X86_64 tests, explores every
  * candidate execution under the arch's model (`aarch64.cat -variant
  * ifetch`, RVWMO + the RISC-V ifetch relations, x86-TSO + the SDM fetch
- * rules) and prints herd-compatible verdicts.
+ * rules) and prints herd-compatible verdicts; runs each test on a simulated
+ * machine of its arch and checks that every final state reached is one the
+ * checker lists.
  *
  * @packageDocumentation
  */
@@ -17,18 +19,31 @@ export {
   type FinalState,
   formatValue,
   type LitmusResult,
+  observedCells,
+  stateKey,
+  testCondition,
+  variantsOf,
 } from './checkLitmus';
 export {
   type CellReader,
   evaluate,
+  type FaultReader,
+  faultReader,
   formatCondition,
   formatProposition,
   type LitmusCondition,
   type Proposition,
   propositionCells,
 } from './condition';
-export { formatHerd, formatHerdResult, formatLitmusJson, litmusExitCode } from './formatHerd';
-export type { InsnContext, LitmusArch, LitmusRegister } from './litmusArch';
+export {
+  formatHerd,
+  formatHerdResult,
+  formatLitmusJson,
+  formatSimulation,
+  litmusExitCode,
+} from './formatHerd';
+export type { InsnContext, LitmusArch, LitmusMachineTraits, LitmusRegister } from './litmusArch';
+export { buildLitmusImage, type LitmusImage } from './litmusImage';
 export type * from './litmusInsn';
 export {
   type CodeColumn,
@@ -53,7 +68,16 @@ export {
   type RunLitmusOptions,
   runLitmus,
   runLitmusSource,
+  type SimulationOutcome,
 } from './runLitmus';
+export {
+  type LitmusSimulation,
+  type MachineArchFactory,
+  runSeed,
+  type SimulatedState,
+  type SimulateOptions,
+  simulateLitmus,
+} from './simulateLitmus';
 export {
   type EventKind,
   FetchDecoder,

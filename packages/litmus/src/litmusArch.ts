@@ -2,7 +2,7 @@
  * What the litmus checker needs to know about one architecture, received
  * as a value: herd's name for it, its register names, how to turn one herd
  * instruction line into a {@link LitmusInsn}, and the memory model whose
- * verdicts it prints.
+ * verdicts it prints, and how its tests run on a simulated machine.
  *
  * @module
  */
@@ -28,6 +28,29 @@ export interface InsnContext {
   fail(what: string): never;
 }
 
+/**
+ * How the simulator (`simulateLitmus`) lays a test out on a machine of
+ * the arch: the instructions it pads and ends threads with, and the width of
+ * an instruction value.
+ */
+export interface LitmusMachineTraits {
+  /** A no-op the assembler accepts: it pads an instruction value to `slotBytes`. */
+  readonly nop: string;
+  /** The instruction that ends a thread: the CPU waits for an interrupt that never comes. */
+  readonly halt: string;
+  /**
+   * Bytes of an instruction value (`instr:"…"` in a register or a location):
+   * the instruction padded with no-ops. Every slot of a column takes this
+   * many bytes (or a multiple), and a labelled slot, which a store can
+   * overwrite, exactly this many.
+   */
+  readonly slotBytes: number;
+  /** Instructions name locations (`movq $1,(x)`): the simulator writes their addresses instead. */
+  readonly absoluteLocations?: boolean;
+  /** The system register exception return reads the return address from (`ELR_EL1`). */
+  readonly exceptionLinkRegister?: string;
+}
+
 /** One architecture's litmus front end and model. */
 export interface LitmusArch {
   /** The arch name on a litmus header line (`AArch64`, `RISCV`, `X86_64`). */
@@ -50,4 +73,6 @@ export interface LitmusArch {
   readonly recordsBranches?: boolean;
   /** The memory model. */
   readonly model: LitmusModel;
+  /** How the simulator runs the arch's tests on a machine. */
+  readonly machine: LitmusMachineTraits;
 }

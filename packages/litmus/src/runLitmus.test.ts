@@ -105,3 +105,62 @@ describe('runLitmus', () => {
     expect(text).toContain('Observation S-self+dmb.st+fault Never 0 2');
   });
 });
+
+describe('herd flags and Hash', () => {
+  const result = (file: string, options = {}) => {
+    const [o] = runLitmus([sharedPath('litmus', 'aarch64', file)], options);
+    if (!o || !('result' in o)) throw new Error(`${file} failed`);
+    return o;
+  };
+
+  it('flags a concurrent modification outside the CMODX list (an invalid instruction over B)', () => {
+    const o = result('S-self+dmb.st+fault.litmus');
+    expect(o.result.flags).toEqual(['violates-CMODX-requirements']);
+    expect(formatHerd([o])).toMatch(
+      /^Positive: 0 Negative: 2\nFlag violates-CMODX-requirements\nCondition exists/m,
+    );
+    expect(JSON.parse(formatLitmusJson([o]))[0].result.flags).toEqual([
+      'violates-CMODX-requirements',
+    ]);
+  });
+
+  it('does not flag CMODX when every fetch is ordered with the write (DIC: IC-ca) or both are on the list', () => {
+    expect(result('DIC1.S-self+dmb.st+fault.litmus').result.flags).toEqual([]);
+    expect(result('SM.B+isb.litmus').result.flags).toEqual([]);
+    expect(result('coFF.litmus').result.flags).toEqual([]);
+  });
+
+  it('flags two modified instructions at different locations (herd assumes separate lines)', () => {
+    const o = result('MP.FF+dmb.st+po.litmus');
+    expect(o.result.flags).toEqual([
+      'Assuming-no-two-modified-instructions-are-on-the-same-cache-line',
+    ]);
+    expect(result('coFF+cachesync.litmus').result.flags).toEqual([]);
+  });
+
+  it('flags the deprecated barrier arguments (aarch64fences.cat) and orders by their class', () => {
+    const src = (fence: string) =>
+      `AArch64 D\n{ 0:X1=x; 0:X2=y; 1:X1=x; 1:X2=y; }\n P0 | P1 ;\n MOV W0,#1 | LDR W3,[X2] ;\n STR W0,[X1] | ${fence} ;\n ${fence} | LDR W4,[X1] ;\n STR W0,[X2] | ;\nexists (1:X3=1 /\\ 1:X4=0)\n`;
+    const flags = (fence: string) => {
+      const o = runLitmusSource('d.litmus', src(fence));
+      if (!('result' in o)) throw new Error(o.error.message);
+      return [o.result.observation, o.result.flags];
+    };
+    expect(flags('DMB SY')).toEqual(['Never', []]);
+    expect(flags('DMB ISH')).toEqual(['Never', ['Shareability-argument-for-DMB-is-deprecated']]);
+    expect(flags('DSB ISH')).toEqual(['Never', []]);
+    expect(flags('DSB ISHLD')[1]).toEqual(['Maintenance-scope-for-DSB-LD-is-deprecated']);
+    expect(flags('DSB ISHST')).toEqual([
+      'Sometimes',
+      ['Maintenance-scope-for-DSB-ST-is-deprecated'],
+    ]);
+  });
+
+  it("prints the file's Hash= line after Time, and none for a file without one", () => {
+    const src = 'AArch64 H\n{ 0:X1=x; }\n P0 ;\n STR XZR,[X1] ;\nexists (x=0)\n';
+    const withHash = runLitmusSource('h.litmus', src.replace('\n{', '\nHash=0123abcd\n{'));
+    const without = runLitmusSource('n.litmus', src);
+    expect(formatHerd([withHash])).toMatch(/^Time H [\d.]+\nHash=0123abcd\n$/m);
+    expect(formatHerd([without])).not.toMatch(/Hash=/);
+  });
+});

@@ -13,16 +13,32 @@ import { x86Litmus } from './arch/x86Litmus';
 import { type CheckOptions, checkLitmus, type LitmusResult } from './checkLitmus';
 import type { LitmusArch } from './litmusArch';
 import { parseLitmus } from './parseLitmus';
+import { type LitmusSimulation, type MachineArchFactory, simulateLitmus } from './simulateLitmus';
 
 /** Options for {@link runLitmus}. */
 export interface RunLitmusOptions extends CheckOptions {
   /** The arch front ends to accept; default AArch64, RISCV and X86_64. */
   readonly arches?: readonly LitmusArch[];
+  /** Also run each test on a machine and compare its final states with the checker's. */
+  readonly simulate?: {
+    readonly runs: number;
+    readonly seed?: number;
+    readonly machineArch: MachineArchFactory;
+  };
 }
+
+/** A file's simulation: its outcome, or why the machine cannot run the test. */
+export type SimulationOutcome = LitmusSimulation | { readonly error: string };
 
 /** The outcome for one file: a result, or an error naming the line. */
 export type LitmusFileOutcome =
-  | { readonly file: string; readonly result: LitmusResult; readonly milliseconds: number }
+  | {
+      readonly file: string;
+      readonly result: LitmusResult;
+      readonly milliseconds: number;
+      /** Present when simulation was asked for. */
+      readonly simulation?: SimulationOutcome;
+    }
   | { readonly file: string; readonly error: { readonly line?: number; readonly message: string } };
 
 /** The three built-in front ends. */
@@ -63,7 +79,15 @@ export function runLitmusSource(
     ) as LitmusArch;
     const start = performance.now();
     const result = checkLitmus(test, arch, options);
-    return { file, result, milliseconds: performance.now() - start };
+    const milliseconds = performance.now() - start;
+    if (!options.simulate) return { file, result, milliseconds };
+    let simulation: SimulationOutcome;
+    try {
+      simulation = simulateLitmus(test, arch, { ...options, ...options.simulate, checked: result });
+    } catch (e) {
+      simulation = { error: e instanceof Error ? e.message : String(e) };
+    }
+    return { file, result, milliseconds, simulation };
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
     const at = message.match(/:(\d+):\d+:/);

@@ -21,6 +21,7 @@ import {
   BPF_END,
   BPF_EXIT,
   BPF_FETCH,
+  BPF_IND,
   BPF_JA,
   BPF_JEQ,
   BPF_JGE,
@@ -45,6 +46,7 @@ import {
   BPF_NEG,
   BPF_OR,
   BPF_PSEUDO_CALL,
+  BPF_PSEUDO_FUNC,
   BPF_RSH,
   BPF_ST,
   BPF_SUB,
@@ -57,12 +59,15 @@ import {
   type BpfJitEnv,
   type BpfJitImage,
   bpfCallxRegister,
+  bpfCodeAddressTargets,
   bpfFunctionLabel,
   bpfFunctionStarts,
   bpfInsnOffsets,
+  bpfIsLegacyPacketLoad,
   bpfLddwImmediate,
   bpfSizeBytes,
   bpfSlotLabel,
+  bpfTrapOffsets,
   emitBpfSlots,
   fail,
 } from '@execmem/core';
@@ -83,6 +88,9 @@ const TMP3 = 12;
 const NUMBER = 27;
 /** The outer frame's stack pointer, for the unwind path. */
 const OUTER_SP = 28;
+/** The input block (the legacy packet) and its length, kept by the outer frame for `ldabs`/`ldind`. */
+const PACKET = 23;
+const PACKET_LEN = 24;
 
 /** B.cond condition per BPF jump (after `cmp dst, src`, or `tst` for JSET). */
 const CONDITIONS = new Map([
@@ -127,8 +135,14 @@ const reg = (n: number, is64: boolean): string => (is64 ? x(n) : w(n));
 class Arm64BpfEmitter {
   readonly lines: string[] = [];
   private labels = 0;
+  /** Labels of the traps a bad `callx` target runs into (`BpfJitImage.trapOffsets`). */
+  readonly traps: string[] = [];
 
-  constructor(private readonly env: BpfJitEnv) {}
+  constructor(
+    private readonly env: BpfJitEnv,
+    /** Functions whose address the program takes (`code_addr`): what `callx` may call. */
+    private readonly codeTargets: readonly number[],
+  ) {}
 
   emit(line: string): void {
     this.lines.push(`  ${line}`);
@@ -180,22 +194,27 @@ class Arm64BpfEmitter {
   /**
    * The outer frame (a C function `u64 prog(void *mem, u64 len)`): saves
    * what the BPF functions may clobber, records its stack pointer for the
-   * unwind path, calls BPF function 0 and returns its r0 in x0.
+   * unwind path, keeps the input block and its length (the legacy packet)
+   * in x23 and x24, calls BPF function 0 and returns its r0 in x0.
    */
   outerFrame(): void {
     this.emit('stp x29, x30, [sp, #-16]!');
     this.emit('mov x29, sp');
     for (const [a, b] of CALLEE_SAVED) this.emit(`stp x${a}, x${b}, [sp, #-16]!`);
+    this.emit(`stp x${PACKET}, x${PACKET_LEN}, [sp, #-16]!`);
     this.emit(`stp x${NUMBER}, x${OUTER_SP}, [sp, #-16]!`);
     this.emit(`mov ${x(OUTER_SP)}, sp`);
+    this.emit(`mov ${x(PACKET)}, x0`);
+    this.emit(`mov ${x(PACKET_LEN)}, x1`);
     this.emit(`bl ${bpfFunctionLabel(0)}`);
     this.label('.Lout');
     this.emit(`mov x0, ${x(REGS[0])}`);
     this.emit(`ldp x${NUMBER}, x${OUTER_SP}, [sp], #16`);
+    this.emit(`ldp x${PACKET}, x${PACKET_LEN}, [sp], #16`);
     for (const [a, b] of [...CALLEE_SAVED].reverse()) this.emit(`ldp x${a}, x${b}, [sp], #16`);
     this.emit('ldp x29, x30, [sp], #16');
     this.emit('ret');
-    // Helper 5 returned 0, or callx named no helper: the program returns 0 from any depth.
+    // Helper 5 returned 0, or a legacy packet load missed the packet: the program returns 0 from any depth.
     this.label('.Lunwind');
     this.emit(`mov sp, ${x(OUTER_SP)}`);
     this.emit(`mov ${x(REGS[0])}, xzr`);
@@ -233,7 +252,11 @@ class Arm64BpfEmitter {
         this.jump(insn, pc);
         return;
       case BPF_LD:
-        this.constant(REGS[insn.dst], bpfLddwImmediate(insn), true);
+        if (bpfIsLegacyPacketLoad(insn)) this.legacyPacketLoad(insn);
+        // ADR reaches ±1 MiB, as the conditional branches of this generator do.
+        else if (insn.src === BPF_PSEUDO_FUNC)
+          this.emit(`adr ${x(REGS[insn.dst])}, ${bpfFunctionLabel(pc + 1 + insn.imm)}`);
+        else this.constant(REGS[insn.dst], bpfLddwImmediate(insn), true);
         return;
       case BPF_LDX:
         this.load(insn);
@@ -369,28 +392,81 @@ class Arm64BpfEmitter {
   }
 
   /**
-   * `call %rN` (callx): the number indexes the helper table; a number past
-   * it or an empty entry makes the program return 0
-   * (`BpfJitEnv.helperTable`).
+   * `call %rN` (callx): a number below the table's length indexes the
+   * helper table; otherwise the value is compared with the address of each
+   * function the program took with `code_addr` and called like `call
+   * local`. Anything else (or an empty entry) runs into a BRK listed in
+   * `trapOffsets` (`BpfJitEnv.helperTable`).
    */
   private callRegister(numberReg: number): void {
     const env = this.env;
+    const notHelper = this.local();
+    const trap = this.local();
+    const local = this.local();
+    const done = this.local();
     this.emit(`mov ${x(TMP2)}, ${x(numberReg)}`);
     this.constant(TMP1, BigInt(env.helperTableLength), true);
     this.emit(`cmp ${x(TMP2)}, ${x(TMP1)}`);
-    this.emit('b.hs .Lunwind');
+    this.emit(`b.hs ${notHelper}`);
     this.constant(TMP1, env.helperTable, true);
     this.emit(`ldr ${x(TMP1)}, [${x(TMP1)}, ${x(TMP2)}, lsl #3]`);
-    this.emit(`cbz ${x(TMP1)}, .Lunwind`);
+    this.emit(`cbz ${x(TMP1)}, ${trap}`);
     this.emit(`mov ${x(NUMBER)}, ${x(TMP2)}`);
     this.emit(`blr ${x(TMP1)}`);
     this.emit(`mov ${x(REGS[0])}, x0`);
-    if (env.unwindHelper === undefined) return;
-    const next = this.local();
-    this.emit(`cmp ${x(NUMBER)}, #${env.unwindHelper}`);
-    this.emit(`b.ne ${next}`);
-    this.emit(`cbz ${x(REGS[0])}, .Lunwind`);
-    this.label(next);
+    if (env.unwindHelper !== undefined) {
+      this.emit(`cmp ${x(NUMBER)}, #${env.unwindHelper}`);
+      this.emit(`b.ne ${done}`);
+      this.emit(`cbz ${x(REGS[0])}, .Lunwind`);
+    }
+    this.emit(`b ${done}`);
+    this.label(notHelper);
+    for (const target of this.codeTargets) {
+      this.emit(`adr ${x(TMP1)}, ${bpfFunctionLabel(target)}`);
+      this.emit(`cmp ${x(TMP2)}, ${x(TMP1)}`);
+      this.emit(`b.eq ${local}`);
+    }
+    this.label(trap);
+    this.traps.push(trap);
+    this.emit('brk #0x100');
+    this.label(local);
+    if (this.codeTargets.length > 0) this.emit(`blr ${x(TMP2)}`);
+    this.label(done);
+  }
+
+  /**
+   * RFC 9669 §5.5 `ldabs`/`ldind` on the input block, as `BpfJitBackend`
+   * defines them: the offset `(s32)(src + imm)` (or `imm`) is checked
+   * against the block in x23/x24, and the bytes are loaded into BPF r0
+   * and reversed from network order; outside the block the program
+   * returns 0 (the unwind path).
+   */
+  private legacyPacketLoad(insn: BpfInsn): void {
+    const bytes = bpfSizeBytes(insn.size);
+    const r0 = REGS[0];
+    if (insn.mode === BPF_IND && insn.imm === 0) this.emit(`mov ${w(TMP1)}, ${w(REGS[insn.src])}`);
+    else {
+      this.immediate(TMP1, insn.imm, false);
+      if (insn.mode === BPF_IND) this.emit(`add ${w(TMP1)}, ${w(REGS[insn.src])}, ${w(TMP1)}`);
+    }
+    this.emit(`sxtw ${x(TMP1)}, ${w(TMP1)}`);
+    this.emit(`cmp ${x(TMP1)}, #0`);
+    this.emit('b.lt .Lunwind');
+    this.emit(`add ${x(TMP2)}, ${x(TMP1)}, #${bytes}`);
+    this.emit(`cmp ${x(TMP2)}, ${x(PACKET_LEN)}`);
+    this.emit('b.hi .Lunwind');
+    const at = `[${x(PACKET)}, ${x(TMP1)}]`;
+    if (bytes === 1) this.emit(`ldrb ${w(r0)}, ${at}`);
+    else if (bytes === 2) {
+      this.emit(`ldrh ${w(r0)}, ${at}`);
+      this.emit(`rev16 ${w(r0)}, ${w(r0)}`);
+    } else if (bytes === 4) {
+      this.emit(`ldr ${w(r0)}, ${at}`);
+      this.emit(`rev ${w(r0)}, ${w(r0)}`);
+    } else {
+      this.emit(`ldr ${x(r0)}, ${at}`);
+      this.emit(`rev ${x(r0)}, ${x(r0)}`);
+    }
   }
 
   /** `[base, #off]` when LDUR/STUR's 9-bit offset fits, else the offset in TMP2 as an index. */
@@ -470,7 +546,7 @@ const CALLEE_SAVED: readonly (readonly [number, number])[] = [
  * not have.
  */
 function generateArm64(program: readonly BpfInsn[], env: BpfJitEnv): BpfJitImage {
-  const e = new Arm64BpfEmitter(env);
+  const e = new Arm64BpfEmitter(env, bpfCodeAddressTargets(program));
   e.outerFrame();
   emitBpfSlots(
     program,
@@ -484,6 +560,7 @@ function generateArm64(program: readonly BpfInsn[], env: BpfJitEnv): BpfJitImage
     code: assembly.bytes,
     entryOffset: 0,
     insnOffsets: bpfInsnOffsets(assembly.labels, program.length),
+    trapOffsets: bpfTrapOffsets(assembly.labels, e.traps),
   };
 }
 

@@ -236,7 +236,7 @@ describe('privileged and special instructions', () => {
   it('cache and TLB maintenance reach the port with their addresses', () => {
     expect(step('dc cvau, x3', { 3: 0x12345n }).calls).toEqual([`cacheOp ${CacheOp.DcCvau} 12345`]);
     expect(step('ic ivau, x3', { 3: 0xffff800000001000n }).calls).toEqual([
-      `cacheOp ${CacheOp.IcIvau} 800000001000`,
+      `cacheOp ${CacheOp.IcIvau} 1800000001000`,
     ]);
     // The whole-cache forms carry the PC (0x1000 here), a line that is surely mapped.
     expect(step('ic iallu').calls).toEqual([`cacheOp ${CacheOp.IcIallu} 1000`]);
@@ -248,6 +248,10 @@ describe('privileged and special instructions', () => {
     expect(step('tlbi vaale1is, x0', { 0: 0x0fffffffffn }).calls).toEqual([
       `tlbOp ${TlbiOp.VAALE1IS} fffffffff000`,
     ]);
+    // VA[55] (bit 43) set: a TTBR1 page, here the linear map's 0xffff000000001000.
+    expect(
+      step('tlbi vae1is, x0', { 0: (0xffff000000001000n >> 12n) & 0xfffffffffffn }).calls,
+    ).toEqual([`tlbOp ${TlbiOp.VAE1IS} 1000000001000`]);
   });
 
   it('MRS/MSR go through the port, except NZCV which lives in the state', () => {

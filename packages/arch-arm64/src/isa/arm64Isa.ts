@@ -1,6 +1,7 @@
 /**
  * The AArch64 `Isa`: GNU-syntax assembler, objdump-compatible
- * disassembler, decoder and allocation-free executor for the subset.
+ * disassembler, decoder, allocation-free executor and data flow (for the
+ * storage model's dependency tracking) for the subset.
  *
  * @module
  */
@@ -11,6 +12,7 @@ import { disassembleArm64 } from './disassembler';
 import { executeArm64 } from './executor';
 import type { Arm64Insn } from './insn';
 import { arm64RegisterNames, SP } from './registers';
+import { arm64RegisterUse } from './registerUse';
 import { type Arm64State, createArm64State } from './state';
 
 /** Creates the AArch64 instruction set. */
@@ -25,6 +27,7 @@ export function arm64Isa(): Isa<Arm64Insn, Arm64State> {
     disassemble: disassembleArm64,
     decode: decodeArm64,
     createState: createArm64State,
+    registerUse: arm64RegisterUse,
     execute: executeArm64,
   };
 }

@@ -22,10 +22,15 @@ export function branchRegister(s: Arm64State, insn: Arm64Insn, port: MemoryPort)
   s.nextPc = target;
 }
 
-/** The page address a TLBI operand holds: VA[47:12] in bits 35:0 of Xt. */
+/**
+ * The engine page address a TLBI operand holds: VA[55:12] in bits 43:0 of
+ * Xt, of which VA[47:12] (bits 35:0) index the tables and VA[55] (bit 43)
+ * selects the TTBR1 half.
+ */
 function tlbiAddress(s: Arm64State, rn: number): number {
   if (rn === ZR) return 0;
-  return (s.regs[2 * rn + 1] & 0xf) * 2 ** 44 + s.regs[2 * rn] * 4096;
+  const hi = s.regs[2 * rn + 1];
+  return ((hi >>> 11) & 1) * 2 ** 48 + (hi & 0xf) * 2 ** 44 + s.regs[2 * rn] * 4096;
 }
 
 /** Executes a system instruction (barrier, ISB, maintenance, exception, ERET, MRS/MSR). */

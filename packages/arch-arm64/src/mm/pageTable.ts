@@ -13,7 +13,6 @@
  */
 
 import {
-  fail,
   type PageTableFormat,
   PROT_EXEC,
   PROT_GLOBAL,
@@ -73,8 +72,6 @@ const {
 const ADDRESS_HIGH = 0xffff;
 const PAGE_LEVEL = 3;
 const SHIFTS = [39, 30, 21, 12];
-const VA_MASK = (1n << 48n) - 1n;
-const TTBR1_BASE = 0xffffn << 48n;
 
 /** The AArch64 4 KiB-granule, 48-bit, 4-level format. */
 export const arm64PageTableFormat: PageTableFormat = {
@@ -87,6 +84,8 @@ export const arm64PageTableFormat: PageTableFormat = {
     { name: 'pte', shift: SHIFTS[3], bits: 9, leaf: true },
   ],
   vaBits: 48,
+  // Kernel tables are TTBR1's: VA[63:48] all ones selects them (Arm ARM D8.2.4), VA[47:0] indexes them.
+  halves: 'upper',
   contiguousEntries: 16,
   encodeTable(pa) {
     const [lo, hi] = paHalves(pa);
@@ -147,16 +146,4 @@ export const arm64PageTableFormat: PageTableFormat = {
     );
   },
   canExpress: (prot) => (prot & PROT_READ) !== 0,
-  // Kernel tables are TTBR1's: VA[63:48] all ones selects them (Arm ARM D8.2.4), VA[47:0] indexes them.
-  toEngineVa(va) {
-    const a = BigInt.asUintN(64, va);
-    if (a >> 48n !== 0xffffn) {
-      fail(
-        'EINVAL',
-        `address 0x${a.toString(16)} is not in the arm64 kernel (TTBR1) range 0xffff000000000000..`,
-      );
-    }
-    return Number(a & VA_MASK);
-  },
-  fromEngineVa: (va) => TTBR1_BASE | BigInt(va),
 };

@@ -22,6 +22,7 @@ import {
   BPF_END,
   BPF_EXIT,
   BPF_FETCH,
+  BPF_IND,
   BPF_JA,
   BPF_JEQ,
   BPF_JGE,
@@ -46,6 +47,7 @@ import {
   BPF_NEG,
   BPF_OR,
   BPF_PSEUDO_CALL,
+  BPF_PSEUDO_FUNC,
   BPF_RSH,
   BPF_ST,
   BPF_SUB,
@@ -58,12 +60,15 @@ import {
   type BpfJitEnv,
   type BpfJitImage,
   bpfCallxRegister,
+  bpfCodeAddressTargets,
   bpfFunctionLabel,
   bpfFunctionStarts,
   bpfInsnOffsets,
+  bpfIsLegacyPacketLoad,
   bpfLddwImmediate,
   bpfSizeBytes,
   bpfSlotLabel,
+  bpfTrapOffsets,
   emitBpfSlots,
   fail,
 } from '@execmem/core';
@@ -82,11 +87,14 @@ const T4 = 't4';
 /** Callee-saved registers the outer frame saves: the unwind stack pointer and a callx number. */
 const OUTER_SP = 's6';
 const NUMBER = 's7';
+/** The input block (the legacy packet) and its length, kept by the outer frame for `ldabs`/`ldind`. */
+const PACKET = 's8';
+const PACKET_LEN = 's9';
 
 /** Registers a BPF function saves (ra, the frame pointer s0, r6–r9, r10), 8 bytes each. */
 const FUNCTION_SAVED = ['ra', 's0', 's1', 's2', 's3', 's4', 's5'];
-/** The outer frame also keeps {@link OUTER_SP} and {@link NUMBER}. */
-const OUTER_SAVED = [...FUNCTION_SAVED, OUTER_SP, NUMBER];
+/** The outer frame also keeps {@link OUTER_SP}, {@link NUMBER} and the packet. */
+const OUTER_SAVED = [...FUNCTION_SAVED, OUTER_SP, NUMBER, PACKET, PACKET_LEN];
 
 /** Register-register ALU instruction per BPF operation: 64-bit, and the 32-bit W form if one exists. */
 const ALU_MNEMONICS = new Map<number, readonly [string, string]>([
@@ -133,8 +141,14 @@ class RiscvBpfEmitter {
   private labels = 0;
   /** Call sites of `call imm`: the label of the AUIPC and the helper's address. */
   readonly helperCalls: { label: string; target: bigint; pc: number }[] = [];
+  /** Labels of the traps a bad `callx` target runs into (`BpfJitImage.trapOffsets`). */
+  readonly traps: string[] = [];
 
-  constructor(private readonly env: BpfJitEnv) {}
+  constructor(
+    private readonly env: BpfJitEnv,
+    /** Functions whose address the program takes (`code_addr`): what `callx` may call. */
+    private readonly codeTargets: readonly number[],
+  ) {}
 
   emit(line: string): void {
     this.lines.push(`  ${line}`);
@@ -181,16 +195,19 @@ class RiscvBpfEmitter {
   /**
    * The outer frame (a C function `u64 prog(void *mem, u64 len)`): saves
    * what the BPF functions may clobber, records its stack pointer for the
-   * unwind path, calls BPF function 0 and returns its r0 in a0.
+   * unwind path, keeps the input block and its length (the legacy packet)
+   * in s8 and s9, calls BPF function 0 and returns its r0 in a0.
    */
   outerFrame(): void {
     this.saveFrame(OUTER_SAVED);
     this.emit(`mv ${OUTER_SP}, sp`);
+    this.emit(`mv ${PACKET}, a0`);
+    this.emit(`mv ${PACKET_LEN}, a1`);
     this.emit(`jal ra, ${bpfFunctionLabel(0)}`);
     this.label('.Lout');
     this.emit(`mv a0, ${R0}`);
     this.restoreFrame(OUTER_SAVED);
-    // Helper 5 returned 0, or callx named no helper: the program returns 0 from any depth.
+    // Helper 5 returned 0, or a legacy packet load missed the packet: the program returns 0 from any depth.
     this.label('.Lunwind');
     this.emit(`mv sp, ${OUTER_SP}`);
     this.emit(`li ${R0}, 0`);
@@ -224,7 +241,10 @@ class RiscvBpfEmitter {
         this.jump(insn, pc);
         return;
       case BPF_LD:
-        this.emit(`li ${REGS[insn.dst]}, ${BigInt.asIntN(64, bpfLddwImmediate(insn))}`);
+        if (bpfIsLegacyPacketLoad(insn)) this.legacyPacketLoad(insn);
+        else if (insn.src === BPF_PSEUDO_FUNC)
+          this.emit(`lla ${REGS[insn.dst]}, ${bpfFunctionLabel(pc + 1 + insn.imm)}`);
+        else this.emit(`li ${REGS[insn.dst]}, ${BigInt.asIntN(64, bpfLddwImmediate(insn))}`);
         return;
       case BPF_LDX:
         this.load(insn);
@@ -332,6 +352,11 @@ class RiscvBpfEmitter {
       }
       return;
     }
+    this.reverseBytes(rd, bits);
+  }
+
+  /** Reverses the low `bits / 8` bytes of `rd` into the whole register (zero above), with T1 and T2. */
+  private reverseBytes(rd: string, bits: number): void {
     this.emit(`li ${T2}, 0`);
     for (let byte = 0; byte < bits / 8; byte++) {
       this.emit(`andi ${T1}, ${rd}, 255`);
@@ -418,32 +443,72 @@ class RiscvBpfEmitter {
   }
 
   /**
-   * `call %rN` (callx): the number indexes the helper table; a number past
-   * it or an empty entry makes the program return 0
-   * (`BpfJitEnv.helperTable`).
+   * `call %rN` (callx): a number below the table's length indexes the
+   * helper table; otherwise the value is compared with the address of each
+   * function the program took with `code_addr` and called like `call
+   * local`. Anything else (or an empty entry) runs into an EBREAK listed
+   * in `trapOffsets` (`BpfJitEnv.helperTable`).
    */
   private callRegister(numberReg: string): void {
     const env = this.env;
+    const notHelper = this.local();
+    const trap = this.local();
+    const local = this.local();
+    const done = this.local();
     this.emit(`mv ${T2}, ${numberReg}`);
     this.emit(`li ${T1}, ${env.helperTableLength}`);
-    this.emit(`bgeu ${T2}, ${T1}, .Lunwind`);
+    this.emit(`bgeu ${T2}, ${T1}, ${notHelper}`);
     this.emit(`li ${T1}, ${env.helperTable}`);
     this.emit(`slli ${T3}, ${T2}, 3`);
     this.emit(`add ${T1}, ${T1}, ${T3}`);
     this.emit(`ld ${T1}, 0(${T1})`);
-    this.emit(`beqz ${T1}, .Lunwind`);
+    this.emit(`beqz ${T1}, ${trap}`);
     this.emit(`mv ${NUMBER}, ${T2}`);
     this.emit(`jalr ra, 0(${T1})`);
-    if (env.unwindHelper === undefined) {
-      this.afterHelper(false);
-      return;
+    if (env.unwindHelper === undefined) this.afterHelper(false);
+    else {
+      this.emit(`mv ${R0}, a0`);
+      this.emit(`li ${T1}, ${env.unwindHelper}`);
+      this.emit(`bne ${NUMBER}, ${T1}, ${done}`);
+      this.emit(`beqz ${R0}, .Lunwind`);
     }
-    const next = this.local();
-    this.emit(`mv ${R0}, a0`);
-    this.emit(`li ${T1}, ${env.unwindHelper}`);
-    this.emit(`bne ${NUMBER}, ${T1}, ${next}`);
-    this.emit(`beqz ${R0}, .Lunwind`);
-    this.label(next);
+    this.emit(`j ${done}`);
+    this.label(notHelper);
+    for (const target of this.codeTargets) {
+      this.emit(`lla ${T1}, ${bpfFunctionLabel(target)}`);
+      this.emit(`beq ${T2}, ${T1}, ${local}`);
+    }
+    this.label(trap);
+    this.traps.push(trap);
+    this.emit('ebreak');
+    this.label(local);
+    if (this.codeTargets.length > 0) this.emit(`jalr ra, 0(${T2})`);
+    this.label(done);
+  }
+
+  /**
+   * RFC 9669 §5.5 `ldabs`/`ldind` on the input block, as `BpfJitBackend`
+   * defines them: the offset `(s32)(src + imm)` (or `imm`) is checked
+   * against the block in s8/s9, and the bytes are loaded into BPF r0 and
+   * reversed from network order; outside the block the program returns 0
+   * (the unwind path).
+   */
+  private legacyPacketLoad(insn: BpfInsn): void {
+    const bytes = bpfSizeBytes(insn.size);
+    // ADDW/ADDIW sign-extend the 32-bit sum, as the s32 offset needs.
+    if (insn.mode !== BPF_IND) this.emit(`li ${T1}, ${insn.imm}`);
+    else if (fitsI12(insn.imm)) this.emit(`addiw ${T1}, ${REGS[insn.src]}, ${insn.imm}`);
+    else {
+      this.emit(`li ${T1}, ${insn.imm}`);
+      this.emit(`addw ${T1}, ${REGS[insn.src]}, ${T1}`);
+    }
+    this.emit(`bltz ${T1}, .Lunwind`);
+    this.emit(`addi ${T2}, ${T1}, ${bytes}`);
+    this.emit(`bltu ${PACKET_LEN}, ${T2}, .Lunwind`);
+    this.emit(`add ${T2}, ${PACKET}, ${T1}`);
+    const letter = bytes === 1 ? 'b' : bytes === 2 ? 'h' : bytes === 4 ? 'w' : 'd';
+    this.emit(`l${letter}${bytes < 8 ? 'u' : ''} ${R0}, 0(${T2})`);
+    if (bytes > 1) this.reverseBytes(R0, 8 * bytes);
   }
 
   /** `off(base)` when the offset fits 12 bits, else the address in T2. */
@@ -550,7 +615,7 @@ function linkHelperCalls(
  * not have.
  */
 function generateRiscv(program: readonly BpfInsn[], env: BpfJitEnv): BpfJitImage {
-  const e = new RiscvBpfEmitter(env);
+  const e = new RiscvBpfEmitter(env, bpfCodeAddressTargets(program));
   e.outerFrame();
   emitBpfSlots(
     program,
@@ -562,7 +627,12 @@ function generateRiscv(program: readonly BpfInsn[], env: BpfJitEnv): BpfJitImage
   const assembly = assembleRiscv(e.lines.join('\n'), { origin: env.loadAddress });
   const code = assembly.bytes.slice();
   linkHelperCalls(code, assembly.labels, e.helperCalls, env.loadAddress);
-  return { code, entryOffset: 0, insnOffsets: bpfInsnOffsets(assembly.labels, program.length) };
+  return {
+    code,
+    entryOffset: 0,
+    insnOffsets: bpfInsnOffsets(assembly.labels, program.length),
+    trapOffsets: bpfTrapOffsets(assembly.labels, e.traps),
+  };
 }
 
 /**

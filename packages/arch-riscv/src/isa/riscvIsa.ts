@@ -4,6 +4,7 @@ import { decode, type RiscvInsn } from './decoder';
 import { disassemble } from './disassembler';
 import { createRiscvState, execute, type RiscvState } from './executor';
 import { riscvRegisterNames } from './registers';
+import { riscvRegisterUse } from './registerUse';
 
 /** Options for {@link createRiscvIsa}. */
 export interface RiscvIsaOptions {
@@ -11,7 +12,7 @@ export interface RiscvIsaOptions {
   readonly compressed?: boolean;
 }
 
-/** Creates the RV64GC-subset {@link Isa}: assembler, objdump-style disassembler, decoder and RV64IMAC executor. */
+/** Creates the RV64GC-subset {@link Isa}: assembler, objdump-style disassembler, decoder, register use and RV64IMAC executor. */
 export function createRiscvIsa(options: RiscvIsaOptions = {}): Isa<RiscvInsn, RiscvState> {
   const compressed = options.compressed ?? true;
   return {
@@ -25,6 +26,7 @@ export function createRiscvIsa(options: RiscvIsaOptions = {}): Isa<RiscvInsn, Ri
     disassemble,
     decode,
     createState: createRiscvState,
+    registerUse: riscvRegisterUse,
     execute,
   };
 }

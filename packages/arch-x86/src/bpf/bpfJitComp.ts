@@ -21,6 +21,7 @@ import {
   BPF_END,
   BPF_EXIT,
   BPF_FETCH,
+  BPF_IND,
   BPF_JA,
   BPF_JEQ,
   BPF_JGE,
@@ -45,6 +46,7 @@ import {
   BPF_NEG,
   BPF_OR,
   BPF_PSEUDO_CALL,
+  BPF_PSEUDO_FUNC,
   BPF_RSH,
   BPF_ST,
   BPF_SUB,
@@ -57,12 +59,15 @@ import {
   type BpfJitEnv,
   type BpfJitImage,
   bpfCallxRegister,
+  bpfCodeAddressTargets,
   bpfFunctionLabel,
   bpfFunctionStarts,
   bpfInsnOffsets,
+  bpfIsLegacyPacketLoad,
   bpfLddwImmediate,
   bpfSizeBytes,
   bpfSlotLabel,
+  bpfTrapOffsets,
   emitBpfSlots,
   fail,
 } from '@execmem/core';
@@ -137,14 +142,26 @@ const memOperand = (off: number, base: string): string => `${off}(%${base})`;
 
 const insnLabel = bpfSlotLabel;
 
+/** Bytes the outer frame reserves below its saved registers: the packet, its length, alignment. */
+const OUTER_LOCALS = 24;
+/** Where in the outer frame (from r12) the input block's address and length are kept. */
+const PACKET = 0;
+const PACKET_LEN = 8;
+
 /** One translation: the text being built and its local-label counter. */
 class X86BpfEmitter {
   readonly lines: string[] = [];
   private labels = 0;
   /** Call sites of `call imm`: label after the `call`, and the helper's address. */
   readonly helperCalls: { label: string; target: bigint; pc: number }[] = [];
+  /** Labels of the traps a bad `callx` target runs into (`BpfJitImage.trapOffsets`). */
+  readonly traps: string[] = [];
 
-  constructor(private readonly env: BpfJitEnv) {}
+  constructor(
+    private readonly env: BpfJitEnv,
+    /** Functions whose address the program takes (`code_addr`): what `callx` may call. */
+    private readonly codeTargets: readonly number[],
+  ) {}
 
   emit(line: string): void {
     this.lines.push(`  ${line}`);
@@ -161,20 +178,24 @@ class X86BpfEmitter {
   /**
    * The outer frame (a C function `u64 prog(void *mem, u64 len)`): saves
    * the callee-saved registers once, records its stack pointer in r12 for
-   * the unwind path and calls BPF function 0. Every BPF function, the main
-   * one included, then shares one prologue shape.
+   * the unwind path, keeps the input block (the legacy packet) at
+   * `PACKET(%r12)` and its length at `PACKET_LEN(%r12)`, and calls BPF
+   * function 0. Every BPF function, the main one included, then shares
+   * one prologue shape.
    */
   outerFrame(): void {
     for (const r of ['rbp', 'rbx', 'r13', 'r14', 'r15', 'r12']) this.emit(`push %${r}`);
-    // Seven pushed words with the return address: one more keeps calls 16-byte aligned (SysV ABI).
-    this.emit('sub $8, %rsp');
+    // Seven pushed words with the return address, three more (two for the packet): 16-byte aligned calls (SysV ABI).
+    this.emit(`sub $${OUTER_LOCALS}, %rsp`);
     this.emit('mov %rsp, %r12');
+    this.emit(`mov %rdi, ${PACKET}(%r12)`);
+    this.emit(`mov %rsi, ${PACKET_LEN}(%r12)`);
     this.emit(`call ${bpfFunctionLabel(0)}`);
     this.label('.Lout');
-    this.emit('add $8, %rsp');
+    this.emit(`add $${OUTER_LOCALS}, %rsp`);
     for (const r of ['r12', 'r15', 'r14', 'r13', 'rbx', 'rbp']) this.emit(`pop %${r}`);
     this.emit('ret');
-    // Helper 5 returned 0, or callx named no helper: the program returns 0 from any depth.
+    // Helper 5 returned 0, or a legacy packet load missed the packet: the program returns 0 from any depth.
     this.label('.Lunwind');
     this.emit('mov %r12, %rsp');
     this.emit('xor %eax, %eax');
@@ -211,7 +232,10 @@ class X86BpfEmitter {
         this.jump(insn, pc);
         return;
       case BPF_LD:
-        this.emit(`movabs $0x${bpfLddwImmediate(insn).toString(16)}, %${REGS[insn.dst]}`);
+        if (bpfIsLegacyPacketLoad(insn)) this.legacyPacketLoad(insn);
+        else if (insn.src === BPF_PSEUDO_FUNC)
+          this.emit(`lea ${bpfFunctionLabel(pc + 1 + insn.imm)}(%rip), %${REGS[insn.dst]}`);
+        else this.emit(`movabs $0x${bpfLddwImmediate(insn).toString(16)}, %${REGS[insn.dst]}`);
         return;
       case BPF_LDX:
         this.load(insn);
@@ -409,34 +433,86 @@ class X86BpfEmitter {
   }
 
   /**
-   * `call %rN` (callx): the helper number is known only at run time, so
-   * it indexes the helper table; a number past the table or an empty
-   * entry makes the program return 0, as `BpfJitEnv.helperTable` says.
+   * `call %rN` (callx): the target is known only at run time. A number
+   * below the table's length indexes the helper table; otherwise the
+   * value is compared with the address of each function the program took
+   * with `code_addr` and called like `call local`. Anything else (or an
+   * empty table entry) runs into an INT3 listed in `trapOffsets`, as
+   * `BpfJitEnv.helperTable` says.
    */
   private callRegister(numberReg: string): void {
     const env = this.env;
+    const notHelper = this.local();
+    const trap = this.local();
+    const local = this.local();
+    const done = this.local();
     this.emit(`mov %${numberReg}, %${AUX}`);
     this.emit(`cmpq $${env.helperTableLength}, %${AUX}`);
-    this.emit('jae .Lunwind');
+    this.emit(`jae ${notHelper}`);
     this.emit(`movabs $0x${env.helperTable.toString(16)}, %${AX}`);
     this.emit(`mov (%${AX},%${AUX},8), %${AX}`);
     this.emit(`test %${AX}, %${AX}`);
-    this.emit('je .Lunwind');
+    this.emit(`je ${trap}`);
     if (env.unwindHelper === undefined) {
       this.emit(`call *%${AX}`);
-      return;
+    } else {
+      // The number outlives the call on the stack (two pushes keep the ABI's 16-byte alignment).
+      this.emit(`push %${AUX}`);
+      this.emit(`push %${AUX}`);
+      this.emit(`call *%${AX}`);
+      this.emit(`pop %${AUX}`);
+      this.emit(`pop %${AUX}`);
+      this.emit(`cmpq $${env.unwindHelper}, %${AUX}`);
+      this.emit(`jne ${done}`);
+      this.unwindIfZero();
     }
-    // The number outlives the call on the stack (two pushes keep the ABI's 16-byte alignment).
-    this.emit(`push %${AUX}`);
-    this.emit(`push %${AUX}`);
-    this.emit(`call *%${AX}`);
-    this.emit(`pop %${AUX}`);
-    this.emit(`pop %${AUX}`);
-    const next = this.local();
-    this.emit(`cmpq $${env.unwindHelper}, %${AUX}`);
-    this.emit(`jne ${next}`);
-    this.unwindIfZero();
-    this.label(next);
+    this.emit(`jmp ${done}`);
+    this.label(notHelper);
+    for (const target of this.codeTargets) {
+      this.emit(`lea ${bpfFunctionLabel(target)}(%rip), %${AX}`);
+      this.emit(`cmp %${AX}, %${AUX}`);
+      this.emit(`je ${local}`);
+    }
+    this.label(trap);
+    this.traps.push(trap);
+    this.emit('int3');
+    this.label(local);
+    if (this.codeTargets.length > 0) this.emit(`call *%${AUX}`);
+    this.label(done);
+  }
+
+  /**
+   * RFC 9669 §5.5 `ldabs`/`ldind` on the input block, as `BpfJitBackend`
+   * defines them: the offset `(s32)(src + imm)` (or `imm`) is checked
+   * against the block kept by the outer frame, and the bytes are loaded
+   * into rax (BPF r0) and swapped from network order; outside the block
+   * the program returns 0 (the unwind path).
+   */
+  private legacyPacketLoad(insn: BpfInsn): void {
+    const bytes = bpfSizeBytes(insn.size);
+    if (insn.mode === BPF_IND) {
+      this.emit(`movl ${sized(REGS[insn.src], 4)}, ${sized(AUX, 4)}`);
+      if (insn.imm !== 0) this.emit(`addl $${insn.imm}, ${sized(AUX, 4)}`);
+    } else this.emit(`movl $${insn.imm}, ${sized(AUX, 4)}`);
+    this.emit(`movslq ${sized(AUX, 4)}, %${AUX}`);
+    this.emit(`test %${AUX}, %${AUX}`);
+    this.emit('js .Lunwind');
+    this.emit(`lea ${bytes}(%${AUX}), %${AX}`);
+    this.emit(`cmp ${PACKET_LEN}(%r12), %${AX}`);
+    this.emit('ja .Lunwind');
+    this.emit(`mov ${PACKET}(%r12), %${AX}`);
+    const at = `(%${AX},%${AUX})`;
+    if (bytes === 1) this.emit(`movzbl ${at}, %eax`);
+    else if (bytes === 2) {
+      this.emit(`movzwl ${at}, %eax`);
+      this.emit('rolw $8, %ax');
+    } else if (bytes === 4) {
+      this.emit(`movl ${at}, %eax`);
+      this.emit('bswap %eax');
+    } else {
+      this.emit(`mov ${at}, %rax`);
+      this.emit('bswap %rax');
+    }
   }
 
   private unwindIfZero(): void {
@@ -541,7 +617,7 @@ function linkHelperCalls(
  * number `env.helpers` does not have.
  */
 function generateX86(program: readonly BpfInsn[], env: BpfJitEnv): BpfJitImage {
-  const e = new X86BpfEmitter(env);
+  const e = new X86BpfEmitter(env, bpfCodeAddressTargets(program));
   e.outerFrame();
   const starts = bpfFunctionStarts(program);
   emitBpfSlots(
@@ -554,7 +630,12 @@ function generateX86(program: readonly BpfInsn[], env: BpfJitEnv): BpfJitImage {
   const assembly = assembleX86(e.lines.join('\n'), { origin: env.loadAddress });
   const code = assembly.bytes.slice();
   linkHelperCalls(code, assembly.labels, e.helperCalls, env.loadAddress);
-  return { code, entryOffset: 0, insnOffsets: bpfInsnOffsets(assembly.labels, program.length) };
+  return {
+    code,
+    entryOffset: 0,
+    insnOffsets: bpfInsnOffsets(assembly.labels, program.length),
+    trapOffsets: bpfTrapOffsets(assembly.labels, e.traps),
+  };
 }
 
 /**

@@ -14,12 +14,12 @@ import {
   AtomicOp,
   ExceptionCause,
   type MemoryPort,
-  vaFromWords,
   vaHi,
   vaLo,
   vaWrap,
   word64 as w,
 } from '@execmem/core';
+import { canonicalVa } from './canonicalAddress';
 import { cpuidLeaf } from './cpuid';
 import { BASE_RIP, NO_REG, Op, OperandKind, type X86Insn } from './insn';
 import { HIGH_BYTE } from './registers';
@@ -110,7 +110,7 @@ function effectiveAddress(insn: X86Insn, s: X86State): void {
 /** The engine address of the memory operand, or -1 after raising #GP for a non-canonical one. */
 function memoryAddress(insn: X86Insn, s: X86State, port: MemoryPort): number {
   effectiveAddress(insn, s);
-  const va = vaFromWords(t[E], t[E + 1]);
+  const va = canonicalVa(t[E], t[E + 1]);
   if (va < 0) port.exception(ExceptionCause.Protection, X86Vector.GP);
   return va;
 }
@@ -493,7 +493,7 @@ function isPowerOfTopBit(bits: number): boolean {
 function push(s: X86State, port: MemoryPort, size: Size, src: number): boolean {
   w.setInt(t, Y, -size);
   w.add64(t, Y, s.regs, RSP, t, Y);
-  const va = vaFromWords(t[Y], t[Y + 1]);
+  const va = canonicalVa(t[Y], t[Y + 1]);
   if (va < 0) {
     port.exception(ExceptionCause.Protection, X86Vector.GP);
     return false;
@@ -509,7 +509,7 @@ function push(s: X86State, port: MemoryPort, size: Size, src: number): boolean {
  * fault any more, so a faulting instruction leaves RSP unchanged).
  */
 function peek(s: X86State, port: MemoryPort, size: Size, out: number): boolean {
-  const va = vaFromWords(s.regs[RSP], s.regs[RSP + 1]);
+  const va = canonicalVa(s.regs[RSP], s.regs[RSP + 1]);
   if (va < 0) {
     port.exception(ExceptionCause.Protection, X86Vector.GP);
     return false;
@@ -525,7 +525,7 @@ function adjustRsp(s: X86State, delta: number): void {
 
 /** The engine address of a branch target in `t[i..]`, or -1 after raising #GP when it is not canonical. */
 function branchTarget(port: MemoryPort, i: number): number {
-  const va = vaFromWords(t[i], t[i + 1]);
+  const va = canonicalVa(t[i], t[i + 1]);
   if (va < 0) port.exception(ExceptionCause.Protection, X86Vector.GP);
   return va;
 }

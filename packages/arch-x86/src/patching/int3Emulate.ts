@@ -5,7 +5,8 @@
  * @module
  */
 
-import { AccessKind, type Cpu, fail, vaFromWords, vaHi, vaLo, vaWrap } from '@execmem/core';
+import { AccessKind, type Cpu, fail, vaHi, vaLo, vaWrap } from '@execmem/core';
+import { canonicalVa } from '../isa/canonicalAddress';
 import type { X86Insn } from '../isa/insn';
 import { Op } from '../isa/insn';
 import { conditionHolds } from '../isa/rflags';
@@ -57,7 +58,7 @@ const t = new Uint32Array(2);
 export function int3Emulate(cpu: Cpu<X86Insn, X86State>, insn: X86Insn, site: number): number {
   const regs = cpu.state.regs;
   const next = vaWrap(site + insn.length);
-  const sp = vaFromWords(regs[2 * RSP], regs[2 * RSP + 1]);
+  const sp = canonicalVa(regs[2 * RSP], regs[2 * RSP + 1]);
   switch (insn.op) {
     case Op.Call: {
       const top = vaWrap(sp - 8);
@@ -73,7 +74,7 @@ export function int3Emulate(cpu: Cpu<X86Insn, X86State>, insn: X86Insn, site: nu
       const top = vaWrap(sp + 8);
       regs[2 * RSP] = vaLo(top);
       regs[2 * RSP + 1] = vaHi(top);
-      return vaFromWords(t[0], t[1]);
+      return canonicalVa(t[0], t[1]);
     }
     case Op.Jmp:
       return vaWrap(next + insn.rel);

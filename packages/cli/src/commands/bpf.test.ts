@@ -1,8 +1,11 @@
+import { fileURLToPath } from 'node:url';
 import { findSharedDir, sharedPath } from '@execmem/core/testing';
 import { describe, expect, it } from 'vitest';
 import { ExitCode } from '../exitCode';
 import { run } from '../program';
 import { memoryIo } from '../testIo';
+
+const fixtures = fileURLToPath(new URL('../../../jit/fixtures/bpf', import.meta.url));
 
 describe('execmem bpf', () => {
   it('run prints r0 of assembler text', async () => {
@@ -29,6 +32,33 @@ describe('execmem bpf', () => {
         expect(io.stdout()).toBe('0x2a\n');
       }
     }
+  });
+
+  it('run reports a callx with no target as the same ENOSYS on every target, with exit 1', async () => {
+    for (const arch of ['interp', 'x86-64', 'arm64', 'riscv64']) {
+      const io = memoryIo({ 'p.s': 'mov %r0, 1\nmov %r2, 40\ncall %r2\nexit\n' });
+      expect(await run(['bpf', 'run', 'p.s', '--arch', arch], io)).toBe(ExitCode.CheckFailed);
+      expect(io.stderr()).toBe(
+        `execmem: ${arch}: ENOSYS: instruction 2: call to unknown helper or function 40\n`,
+      );
+    }
+  });
+
+  it('run executes legacy packet loads on the memory block on every target', async () => {
+    for (const arch of ['interp', 'x86-64', 'arm64', 'riscv64']) {
+      const io = memoryIo({
+        'p.data': '-- asm\nmov %r6, 1\nldindh %r6, 1\nexit\n-- mem\n00 00 12 34\n',
+      });
+      expect(await run(['bpf', 'run', 'p.data', '--arch', arch], io)).toBe(ExitCode.Ok);
+      expect(io.stdout()).toBe('0x1234\n');
+    }
+  });
+
+  it('conformance runs the jit package fixtures on all four targets', async () => {
+    const io = memoryIo();
+    const code = await run(['bpf', 'conformance', fixtures], io);
+    expect(io.stdout().trim().split('\n').at(-1)).toBe('76 passed, 0 failed');
+    expect(code).toBe(ExitCode.Ok);
   });
 
   it('run rejects a program the verifier rejects, with exit 2', async () => {

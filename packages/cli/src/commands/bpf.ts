@@ -1,5 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
-import { createMachine, fail, type Machine } from '@execmem/core';
+import { createMachine, fail, isExecmemError, type Machine } from '@execmem/core';
 import { createExecmem, EXECMEM_POLICIES, type ExecmemPolicy } from '@execmem/execmem';
 import {
   assembleBpf,
@@ -81,6 +81,9 @@ function targetOption(allowAll: boolean): Option {
     .default(allowAll ? 'all' : 'interp');
 }
 
+/** Error codes of a program that was accepted but failed while running, on any target. */
+const RUN_FAILURES = ['EFAULT', 'ENOSYS', 'E2BIG'] as const;
+
 const runSub: CommandFactory = (io, result) =>
   new Command('run')
     .description(
@@ -97,7 +100,16 @@ const runSub: CommandFactory = (io, result) =>
       const program = data ? bpfDataFileProgram(data) : assembleBpf(text);
       verifyBpf(program);
       const [target] = selectTargets(opts.arch, opts.policy);
-      const r0 = target.run(program, data?.mem ?? new Uint8Array());
+      let r0: bigint;
+      try {
+        r0 = target.run(program, data?.mem ?? new Uint8Array());
+      } catch (e) {
+        // The program ran and failed (a fault, a callx with no target, a runaway loop): a failed check.
+        if (!RUN_FAILURES.some((code) => isExecmemError(e, code))) throw e;
+        io.err.write(`execmem: ${target.name}: ${(e as Error).message}\n`);
+        result.code = ExitCode.CheckFailed;
+        return;
+      }
       if (opts.json) writeJson(io.out, { target: target.name, r0 });
       else io.out.write(`0x${r0.toString(16)}\n`);
       result.code = ExitCode.Ok;

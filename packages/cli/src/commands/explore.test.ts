@@ -24,6 +24,13 @@ describe('execmem explore', () => {
     expect(io.stdout().match(/as expected/g)).toHaveLength(2);
   });
 
+  it('catches x86 patching a live 5-byte call without the int3 protocol: a torn fetch, with a trace', async () => {
+    const io = memoryIo();
+    expect(await run(['explore', 'patch-x86_64-call-no-int3'], io)).toBe(ExitCode.Ok);
+    expect(io.stdout()).toMatch(/^torn: .*\n {2}trace: [\d,]+$/m);
+    expect(io.stdout()).toMatch(/expected hazard: as expected/);
+  });
+
   it('names an unknown scenario and exits 2', async () => {
     const io = memoryIo();
     expect(await run(['explore', 'no-such-scenario'], io)).toBe(ExitCode.Usage);

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findSharedDir } from '@execmem/core/testing';
 import { describe, expect, it } from 'vitest';
@@ -38,5 +39,48 @@ describe.skipIf(!shared)('execmem litmus', () => {
     );
     expect(io.stdout()).toMatch(/^Test CoFF Allowed$/m);
     expect(io.stdout()).toMatch(/nonexistent\.litmus/);
+  });
+
+  it('runs each test on a simulated machine with --simulate and prints the Simulation line', async () => {
+    const io = memoryIo();
+    expect(await run(['litmus', '--simulate', '20', '--seed', '5', dir], io)).toBe(ExitCode.Ok);
+    const lines = io
+      .stdout()
+      .match(/^Simulation \S+ runs 20 exists-hits \d+ states-outside-model 0$/gm);
+    expect(lines).toHaveLength(12);
+    expect(io.stdout()).toMatch(/^Time SM [\d.]+\nSimulation SM runs 20 /m);
+    const json = memoryIo();
+    await run(['litmus', '--simulate', '5', '--json', join(dir, 'SM.litmus')], json);
+    const [outcome] = JSON.parse(json.stdout());
+    expect(outcome.simulation).toMatchObject({ name: 'SM', runs: 5, outside: [] });
+  });
+
+  it('exits 1 when the machine cannot run a test, naming why', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'litmus-cli-'));
+    try {
+      const file = join(tmp, 'long.litmus');
+      writeFileSync(
+        file,
+        'X86_64 L\n{ 0:rbx=P0:L0; }\n P0 ;\n movq %rax,(%rbx) ;\n L0: movq $1,(x) ;\nexists (x=1)\n',
+      );
+      const io = memoryIo();
+      expect(await run(['litmus', '--simulate', '1', file], io)).toBe(ExitCode.CheckFailed);
+      expect(io.stdout()).toMatch(
+        /^Simulation L unsupported: ENOSYS: L: cannot simulate: P0 labelled/m,
+      );
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
+  it('rejects a bad --simulate or --seed', async () => {
+    for (const args of [
+      ['--simulate', '0'],
+      ['--simulate', 'x'],
+      ['--simulate', '1', '--seed', '-1'],
+    ]) {
+      const io = memoryIo();
+      expect(await run(['litmus', ...args, dir], io)).toBe(ExitCode.Usage);
+    }
   });
 });

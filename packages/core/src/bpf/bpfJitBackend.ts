@@ -18,8 +18,12 @@ export interface BpfJitEnv {
   /**
    * Address of a table of 64-bit little-endian helper entry addresses
    * indexed by helper number, for `call %rN` (BPF_CALL | BPF_X), whose
-   * helper is only known at run time; numbers at or above
-   * `helperTableLength` must make the program return 0.
+   * target is only known at run time. A value below `helperTableLength`
+   * with a non-zero entry calls that helper; a value equal to the address
+   * of a function the program took with `code_addr` (`lddw` src 4) calls
+   * that function as `call local` would; anything else executes a trap
+   * instruction listed in `BpfJitImage.trapOffsets`, which the runner
+   * reports as `ENOSYS`, the interpreter's error for an unknown helper.
    */
   readonly helperTable: bigint;
   /** Number of entries at `helperTable`. */
@@ -47,6 +51,13 @@ export interface BpfJitImage {
    * `addrs[]` / `ctx->offset[]`.
    */
   readonly insnOffsets: Uint32Array;
+  /**
+   * Byte offsets in `code` of the trap instructions the code executes on
+   * purpose, sorted: a `callx` whose register names no helper and no
+   * function. Each lies inside the code of its slot (see `insnOffsets`),
+   * so a runner maps a stop there back to the instruction.
+   */
+  readonly trapOffsets: Uint32Array;
 }
 
 /**
@@ -68,6 +79,13 @@ export interface BpfJitImage {
  *   r15, rbp) are the model.
  * - BPF-to-BPF calls (`call local`) get a fresh `stackSize`-byte frame and
  *   preserve r6–r9 for the caller.
+ * - Legacy packet loads (RFC 9669 §5.5, `BPF_ABS`/`BPF_IND`) read the
+ *   input block the program was called with (the first two arguments,
+ *   kept by the outer frame) as the packet, in network byte order, and
+ *   end the program with r0 = 0 when the access is outside it.
+ * - `lddw` src 4 (`code_addr`) loads the entry address of the function's
+ *   prologue; the other pseudo sources (maps, variables) are resolved to
+ *   plain immediates before `generate` sees the program.
  * - Division and modulo by zero and shift counts follow RFC 9669 §4.1
  *   (quotient 0, remainder = dividend, counts masked), whatever the
  *   hardware does.

@@ -2,23 +2,30 @@ import { describe, expect, it } from 'vitest';
 import { makeBpfInsn } from './bpfInsn';
 import {
   bpfCallxRegister,
+  bpfCodeAddressTargets,
   bpfFunctionStarts,
   bpfInsnOffsets,
+  bpfIsLegacyPacketLoad,
   bpfLddwImmediate,
   bpfSizeBytes,
+  bpfSlotAtOffset,
   emitBpfSlots,
 } from './bpfJitSupport';
 import {
+  BPF_ABS,
   BPF_ALU64,
   BPF_B,
   BPF_CALL,
   BPF_DW,
   BPF_EXIT,
   BPF_H,
+  BPF_IND,
   BPF_JMP,
+  BPF_LD,
   BPF_LDDW,
   BPF_MOV,
   BPF_PSEUDO_CALL,
+  BPF_PSEUDO_FUNC,
   BPF_W,
   BPF_X,
 } from './bpfOpcodes';
@@ -36,6 +43,34 @@ describe('code-generator support', () => {
     const program = [callLocal(3), callLocal(2), lddw, callLocal(2), exit, mov, exit];
     expect(bpfFunctionStarts(program)).toEqual([0, 4]);
     expect(bpfFunctionStarts([mov, callLocal(-2), exit])).toEqual([0]);
+  });
+
+  it('counts code_addr targets (lddw src 4, relative like call local) as function starts', () => {
+    const codeAddr = (imm: number) =>
+      makeBpfInsn({ opcode: BPF_LDDW, dst: 1, src: BPF_PSEUDO_FUNC, imm });
+    // 0: lddw → 1 + 1 + 3 = 5; 2: lddw → 3 + 2 = 5 again; 4: call local → 6.
+    const program = [codeAddr(4), tail, codeAddr(2), tail, callLocal(1), exit, mov, exit];
+    expect(bpfCodeAddressTargets(program)).toEqual([5]);
+    expect(bpfFunctionStarts(program)).toEqual([0, 5, 6]);
+    expect(bpfCodeAddressTargets([lddw, tail, exit])).toEqual([]);
+  });
+
+  it('tells legacy packet loads from lddw and other loads', () => {
+    expect(bpfIsLegacyPacketLoad(makeBpfInsn({ opcode: BPF_LD | BPF_ABS | BPF_W }))).toBe(true);
+    expect(bpfIsLegacyPacketLoad(makeBpfInsn({ opcode: BPF_LD | BPF_IND | BPF_B, src: 2 }))).toBe(
+      true,
+    );
+    expect(bpfIsLegacyPacketLoad(lddw)).toBe(false);
+    expect(bpfIsLegacyPacketLoad(mov)).toBe(false);
+  });
+
+  it('maps a code offset back to the slot whose code holds it', () => {
+    // Slot 2 is a lddw tail with no code of its own.
+    const offsets = Uint32Array.of(10, 13, 23, 23, 25);
+    expect([9, 10, 12, 13, 22, 23, 24, 25].map((o) => bpfSlotAtOffset(offsets, o))).toEqual([
+      -1, 0, 0, 1, 1, 3, 3, -1,
+    ]);
+    expect(bpfSlotAtOffset(Uint32Array.of(0), 0)).toBe(-1);
   });
 
   it('reads the callx register from imm when set, else from dst', () => {

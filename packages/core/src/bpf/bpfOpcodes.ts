@@ -111,9 +111,15 @@ export const BPF_DW = 0x18;
 export const BPF_MODE_MASK = 0xe0;
 /** §5.4: 64-bit immediate (`lddw`, two slots). */
 export const BPF_IMM = 0x00;
-/** §5.5: legacy packet access, absolute. */
+/**
+ * §5.5: legacy packet access, absolute (`ldabsw imm`: class LD, dst, src
+ * and offset 0): r0 = the `size` bytes at offset `imm` of the packet in
+ * network byte order. Here the packet is the input block; out of bounds
+ * ends the program with r0 = 0, and r1–r5 count as clobbered (Linux
+ * `bpf_gen_ld_abs`).
+ */
 export const BPF_ABS = 0x20;
-/** §5.5: legacy packet access, indirect. */
+/** §5.5: legacy packet access, indirect (`ldindw %rN, imm`): as {@link BPF_ABS} at offset `(s32)(src + imm)`. */
 export const BPF_IND = 0x40;
 /** §5.1: regular load or store. */
 export const BPF_MEM = 0x60;
@@ -131,6 +137,26 @@ export const BPF_CMPXCHG = 0xf0 | BPF_FETCH;
 
 /** §4.3.1: `src` value of a call to a function inside the program (pc-relative `imm`). */
 export const BPF_PSEUDO_CALL = 1;
+
+/**
+ * §5.4 Table 7: `lddw` with src 1 (the kernel's `BPF_PSEUDO_MAP_FD`):
+ * `dst = map_by_fd(imm)`, the map whose file descriptor is `imm`.
+ */
+export const BPF_PSEUDO_MAP_FD = 1;
+/** §5.4: src 2 (`BPF_PSEUDO_MAP_VALUE`): `dst = map_val(map_by_fd(imm)) + next_imm`. */
+export const BPF_PSEUDO_MAP_VALUE = 2;
+/** §5.4: src 3 (`BPF_PSEUDO_BTF_ID`): `dst = var_addr(imm)`, the platform variable with id `imm`. */
+export const BPF_PSEUDO_BTF_ID = 3;
+/**
+ * §5.4: src 4 (`BPF_PSEUDO_FUNC`): `dst = code_addr(imm)`, the address of
+ * the function starting `imm` slots after the next one (as `call local`
+ * counts), which `callx` can then call.
+ */
+export const BPF_PSEUDO_FUNC = 4;
+/** §5.4: src 5 (`BPF_PSEUDO_MAP_IDX`): `dst = map_by_idx(imm)`, the map at index `imm` of the program's map array. */
+export const BPF_PSEUDO_MAP_IDX = 5;
+/** §5.4: src 6 (`BPF_PSEUDO_MAP_IDX_VALUE`): `dst = map_val(map_by_idx(imm)) + next_imm`. */
+export const BPF_PSEUDO_MAP_IDX_VALUE = 6;
 
 /** The opcode of `lddw` (`BPF_LD | BPF_IMM | BPF_DW`). */
 export const BPF_LDDW = BPF_LD | BPF_IMM | BPF_DW;

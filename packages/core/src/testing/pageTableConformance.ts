@@ -164,6 +164,37 @@ export function describePageTableConformance(target: PageTableConformanceTarget)
       },
     );
 
+    it('translates exactly its canonical addresses, up to each edge', () => {
+      const { kernel } = machine();
+      const halves = format.halves ?? 'both';
+      const half = 1n << BigInt(halves === 'upper' ? format.vaBits : format.vaBits - 1);
+      // The ranges as 64-bit integers, independently of the engine's encoding.
+      const ranges =
+        halves === 'upper'
+          ? [[-half, 0n]]
+          : [
+              [0n, half],
+              [-half, 0n],
+            ];
+      for (const [start, end] of ranges) {
+        for (const va of [start, end - 4096n].map((a) => BigInt.asUintN(64, a))) {
+          kernel.map(va, 0x1000n, 0x1000n, PROT_READ | PROT_GLOBAL);
+          expect(kernel.translate(va + 0xfffn)?.pa, `0x${va.toString(16)}`).toBe(0x1fffn);
+          kernel.unmap(va, 0x1000n);
+        }
+        for (const va of [start - 4096n, end].map((a) => BigInt.asUintN(64, a))) {
+          if (ranges.some(([s, e]) => BigInt.asIntN(64, va) >= s && BigInt.asIntN(64, va) < e))
+            continue;
+          const top = va >> 48n;
+          if (top !== 0n && top !== 0xffffn) continue;
+          expect(kernel.translate(va), `0x${va.toString(16)}`).toBeUndefined();
+          expect(() => kernel.map(va, 0x1000n, 0x1000n, PROT_READ)).toThrow(
+            /outside the canonical/,
+          );
+        }
+      }
+    });
+
     it('rejects exactly the protections the format cannot express', () => {
       const { kernel } = machine();
       const va = findRegion(layout, 'vmalloc').start;

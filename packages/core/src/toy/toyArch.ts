@@ -112,6 +112,12 @@ export function toyArch(options: ToyArchOptions = {}): Arch<ToyInsn, IsaState> {
     // The toy `fence` immediate is a FenceOrder bit set.
     fenceOrder: (kind) => kind & 31,
     resumeAfter: [ExceptionCause.SystemCall],
+    // Registers and pc are the whole toy state (`nextPc` only matters inside `execute`); hashing
+    // them directly spares the explorer the generic walk over the state object.
+    fingerprintState(state, h) {
+      h.addWords(state.regs);
+      h.add(state.pc);
+    },
     systemRegisters: [
       { id: TOY_SYSREG.CTR, name: 'CTR', reset: 0n, readOnly: true },
       { id: TOY_SYSREG.SCRATCH, name: 'SCRATCH', reset: 0n },

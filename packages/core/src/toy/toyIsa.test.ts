@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FlatMemory, runToException } from '../flatMemory';
-import { ExceptionCause } from '../isa';
+import { ExceptionCause, RegisterUse, RegisterUseFlag } from '../isa';
 import { toBigint } from '../word64';
 import { toyIsa } from './toyIsa';
 
@@ -117,5 +117,26 @@ describe('toyIsa', () => {
     expect(reg(8)).toBe(115n);
     expect(reg(9)).toBe(0n);
     expect(reg(11)).toBe(0xffffffffn);
+  });
+
+  it("describes each instruction's data flow for dependency tracking", () => {
+    const use = new Uint32Array(RegisterUse.Length);
+    const masks = (text: string) => {
+      const { bytes } = toyIsa.assemble(text);
+      toyIsa.registerUse!(toyIsa.decode(bytes, 0, 4)!.insn, use);
+      return [...use];
+    };
+    const bit = (...rs: number[]) => rs.reduce((m, r) => m | (1 << r), 0);
+    // [Sources, Address, Destinations, Loaded, Flags]
+    expect(masks('ld r3, 8(r2)')).toEqual([bit(2), bit(2), bit(3), bit(3), 0]);
+    expect(masks('sw r5, -4(r15)')).toEqual([bit(5, 15), bit(15), 0, 0, 0]);
+    expect(masks('add r1, r2, r9')).toEqual([bit(2, 9), 0, bit(1), 0, 0]);
+    expect(masks('amoadd r7, r6, (r2)')).toEqual([bit(2, 6), bit(2), bit(7), bit(7), 0]);
+    expect(masks('stx r9, r8, (r2)')).toEqual([bit(2, 8), bit(2), bit(9), 0, 0]);
+    expect(masks('bne r1, r4, 0')).toEqual([bit(1, 4), 0, 0, 0, RegisterUseFlag.Branch]);
+    expect(masks('br r3')).toEqual([bit(3), 0, 0, 0, RegisterUseFlag.Branch]);
+    expect(masks('b 0')).toEqual([0, 0, 0, 0, 0]);
+    expect(masks('li r4, 1')).toEqual([0, 0, bit(4), 0, 0]);
+    expect(masks('cache dccvau, (r2)')).toEqual([bit(2), bit(2), 0, 0, 0]);
   });
 });

@@ -29,6 +29,8 @@ import {
   type Isa,
   type IsaState,
   type MemoryPort,
+  RegisterUse,
+  RegisterUseFlag,
 } from '../isa';
 import * as w from '../word64';
 
@@ -517,6 +519,72 @@ function execute(insn: ToyInsn, s: IsaState, port: MemoryPort): void {
   }
 }
 
+/**
+ * The data flow of `insn` (see `RegisterUse`): which registers it reads,
+ * which form an address, which it writes and which of those get a value
+ * from memory. The toy ISA has no flags and no zero register.
+ */
+function registerUse(insn: ToyInsn, out: Uint32Array): void {
+  const a = 1 << insn.a;
+  const b = 1 << insn.b;
+  // `rrr` and `rra` forms name a third register in the immediate.
+  const third = 1 << (insn.imm & 15);
+  let src = 0;
+  let addr = 0;
+  let dst = 0;
+  let loaded = 0;
+  let flags = 0;
+  switch (BY_OPCODE[insn.opcode]!.form) {
+    case 'ri':
+    case 'rs':
+      dst = a;
+      break;
+    case 'rrr':
+      src = b | third;
+      dst = a;
+      break;
+    case 'rri':
+      src = b;
+      dst = a;
+      break;
+    case 'rm':
+      addr = b;
+      // st/sw read the stored register; ld/lw/ldx write the loaded one.
+      if (insn.opcode === 0x12 || insn.opcode === 0x13) src = a | b;
+      else {
+        src = b;
+        dst = loaded = a;
+      }
+      break;
+    case 'rra':
+      addr = b;
+      src = b | third;
+      dst = a;
+      // amoadd returns the old memory value; stx returns a status.
+      if (insn.opcode === 0x14) loaded = a;
+      break;
+    case 'rrb':
+      src = a | b;
+      flags = RegisterUseFlag.Branch;
+      break;
+    case 'r':
+      src = b;
+      flags = RegisterUseFlag.Branch;
+      break;
+    case 'cm':
+      src = addr = b;
+      break;
+    case 'sr':
+      src = b;
+      break;
+  }
+  out[RegisterUse.Sources] = src;
+  out[RegisterUse.Address] = addr;
+  out[RegisterUse.Destinations] = dst;
+  out[RegisterUse.Loaded] = loaded;
+  out[RegisterUse.Flags] = flags;
+}
+
 /** The toy ISA. */
 export const toyIsa: Isa<ToyInsn> = {
   registerNames: REG_NAMES,
@@ -558,5 +626,6 @@ export const toyIsa: Isa<ToyInsn> = {
   createState() {
     return { regs: new Uint32Array(32), pc: 0, nextPc: 0 };
   },
+  registerUse,
   execute,
 };

@@ -101,6 +101,55 @@ describe('assembler and disassembler round trip', () => {
     expect(program[28].imm).toBe(0xf1);
   });
 
+  it('encodes the legacy packet loads and the lddw pseudo forms of RFC 9669 §5.4 and §5.5', () => {
+    const source = `
+      ldabsb 1
+      ldabsh -2
+      ldabsw 0x10
+      ldabsdw 8
+      ldindb %r6, 0
+      ldindh %r1, 4
+      ldindw %r9, -1
+      ldinddw %r3, 7
+      lddw %r1, map_by_fd(3)
+      lddw %r2, map_val(map_by_fd(3)) + 16
+      lddw %r3, var_addr(2)
+      lddw %r4, code_addr(f)
+      lddw %r5, map_by_idx(1)
+      lddw %r6, map_val( map_by_idx(0) )+0x20
+      lddw %r7, map_val(map_by_idx(4))
+    f:
+      exit`;
+    const program = assembleBpf(source);
+    expect(program.slice(0, 8).map((i) => i.opcode.toString(16))).toEqual([
+      '30',
+      '28',
+      '20',
+      '38',
+      '50',
+      '48',
+      '40',
+      '58',
+    ]);
+    expect(program[1]).toMatchObject({ dst: 0, src: 0, off: 0, imm: -2 });
+    expect(program[6]).toMatchObject({ dst: 0, src: 9, imm: -1 });
+    const lddw = program.slice(8).filter((_, i) => i % 2 === 0 && i < 14);
+    expect(lddw.map((i) => [i.src, i.imm, i.imm64Hi])).toEqual([
+      [1, 3, 0],
+      [2, 3, 16],
+      [3, 2, 0],
+      // code_addr counts like call local: slot 14 + 1 + 7 = 22, where f is.
+      [4, 7, 0],
+      [5, 1, 0],
+      [6, 0, 0x20],
+      [6, 4, 0],
+    ]);
+    // The second slot carries next_imm, as a loader reads it.
+    expect(program[11].imm).toBe(16);
+    const again = assembleBpf(disassembleBpf(program));
+    expect(hexBytes(encodeBpfProgram(again))).toBe(hexBytes(encodeBpfProgram(program)));
+  });
+
   it('accepts the explicit 64 suffix and mixed case', () => {
     const a = encodeBpfProgram(assembleBpf('add64 %r1, 2\njeq64 %r1, 0, +0\nMOV %r0, 0\nexit'));
     expect(a).toEqual(
@@ -135,6 +184,15 @@ describe('assembler errors name line and column', () => {
     ['jump too far', `ja +40000\nexit`, /line 1:4: jump offset 40000 does not fit 16 bits/],
     ['unknown atomic', 'lock sub [%r1], %r2', /line 1:1: unknown atomic operation 'lock sub'/],
     ['64-bit sign-extending load', 'ldxsdw %r0, [%r1]', /unknown mnemonic 'ldxsdw'/],
+    ['ldabs with a register', 'ldabsw %r1, 4', /line 1:1: 'ldabsw' takes 1 operand\(s\), found 2/],
+    ['ldind without a register', 'ldindb 4, 4', /line 1:8: expected a register/],
+    ['map fd not a number', 'lddw %r1, map_by_fd(x)', /line 1:21: expected immediate, found 'x'/],
+    [
+      'map value offset negative',
+      'lddw %r1, map_val(map_by_fd(1)) + -4',
+      /line 1:35: map value offset -4 is out of range/,
+    ],
+    ['code_addr of no label', 'lddw %r1, code_addr(g)\nexit', /line 1:21: undefined label 'g'/],
   ];
   it.each(cases)('%s', (_, source, message) => {
     expect(() => assembleBpf(source)).toThrow(message);

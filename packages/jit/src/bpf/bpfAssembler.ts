@@ -1,4 +1,5 @@
 import {
+  BPF_ABS,
   BPF_ALU,
   BPF_ALU64,
   BPF_ATOMIC,
@@ -7,17 +8,25 @@ import {
   BPF_END,
   BPF_EXIT,
   BPF_FETCH,
+  BPF_IND,
   BPF_JA,
   BPF_JMP,
   BPF_JMP32,
   BPF_K,
+  BPF_LD,
   BPF_LDDW,
   BPF_LDX,
   BPF_MEM,
   BPF_MEMSX,
   BPF_MOV,
   BPF_NEG,
+  BPF_PSEUDO_BTF_ID,
   BPF_PSEUDO_CALL,
+  BPF_PSEUDO_FUNC,
+  BPF_PSEUDO_MAP_FD,
+  BPF_PSEUDO_MAP_IDX,
+  BPF_PSEUDO_MAP_IDX_VALUE,
+  BPF_PSEUDO_MAP_VALUE,
   BPF_REG_FP,
   BPF_ST,
   BPF_STX,
@@ -71,8 +80,14 @@ const MEMORY = /^\[\s*%r(\d+)\s*(?:([+-])\s*(0x[0-9a-f]+|\d+)\s*)?\]$/i;
  * instruction per line, `name:` labels, `#` comments; see the suite's
  * README) into one {@link BpfInsn} per 8-byte slot. A jump to the
  * undefined label `exit` goes to the next `exit` instruction, as the
- * suite's files expect. Throws `EINVAL` with `line:column` and the
- * offending text for anything it cannot encode.
+ * suite's files expect. Beyond the suite's mnemonics it takes the legacy
+ * packet loads `ldabs{b,h,w,dw} imm` and `ldind{b,h,w,dw} %rN, imm` and
+ * the `lddw` pseudo sources written as RFC 9669 §5.4 pseudocode:
+ * `map_by_fd(3)`, `map_val(map_by_fd(3)) + 8`, `var_addr(1)`,
+ * `code_addr(label)` (or `+N`, counted like `call local`),
+ * `map_by_idx(0)`, `map_val(map_by_idx(0)) + 8`.
+ * Throws `EINVAL` with `line:column` and the offending text for anything
+ * it cannot encode.
  */
 export function assembleBpf(source: string, options: BpfAssembleOptions = {}): BpfInsn[] {
   const firstLine = options.firstLine ?? 1;
@@ -212,6 +227,47 @@ function jumpOffset(s: Statement, o: Operand, off: number): number {
   return off;
 }
 
+/**
+ * The RFC 9669 §5.4 pseudocode of the `lddw` forms with src 1–6, used as
+ * their operand: `map_by_fd(3)`, `map_val(map_by_fd(3)) + 8`,
+ * `var_addr(1)`, `code_addr(label)`, `map_by_idx(0)`,
+ * `map_val(map_by_idx(0)) + 8`.
+ */
+const PSEUDO_LOAD =
+  /^(?:(map_by_fd|map_by_idx|var_addr|code_addr)\(\s*([^()]*?)\s*\)|map_val\(\s*(map_by_fd|map_by_idx)\(\s*([^()]*?)\s*\)\s*\)(?:\s*\+\s*(\S+))?)$/;
+
+const PSEUDO_SOURCES: ReadonlyMap<string, number> = new Map([
+  ['map_by_fd', BPF_PSEUDO_MAP_FD],
+  ['var_addr', BPF_PSEUDO_BTF_ID],
+  ['code_addr', BPF_PSEUDO_FUNC],
+  ['map_by_idx', BPF_PSEUDO_MAP_IDX],
+  ['map_val(map_by_fd)', BPF_PSEUDO_MAP_VALUE],
+  ['map_val(map_by_idx)', BPF_PSEUDO_MAP_IDX_VALUE],
+]);
+
+function encodePseudoLoad(
+  s: Statement,
+  dst: number,
+  m: RegExpExecArray,
+  target: (o: Operand) => number,
+): BpfInsn[] {
+  const o = s.operands[1];
+  const isValue = m[3] !== undefined;
+  const form = isValue ? `map_val(${m[3]})` : m[1];
+  const argText = isValue ? m[4] : m[2];
+  const arg: Operand = { text: argText, col: o.col + o.text.indexOf(argText) };
+  const imm = form === 'code_addr' ? target(arg) : imm32(s, arg);
+  let next = 0;
+  if (m[5] !== undefined) {
+    const offText: Operand = { text: m[5], col: o.col + o.text.lastIndexOf(m[5]) };
+    next = Number(parseInteger(s, offText, 0n, (1n << 32n) - 1n, 'map value offset'));
+  }
+  return [
+    makeBpfInsn({ opcode: BPF_LDDW, dst, src: PSEUDO_SOURCES.get(form)!, imm, imm64Hi: next }),
+    makeBpfInsn({ opcode: 0, imm: next | 0 }),
+  ];
+}
+
 /** Encodes one statement (two slots for `lddw`). */
 function encodeStatement(s: Statement, target: (o: Operand) => number): BpfInsn[] {
   const m = s.mnemonic;
@@ -224,6 +280,8 @@ function encodeStatement(s: Statement, target: (o: Operand) => number): BpfInsn[
   if (m === 'lddw') {
     expectOperands(s, 2);
     const dst = register(s, ops[0]);
+    const pseudo = PSEUDO_LOAD.exec(ops[1].text);
+    if (pseudo) return encodePseudoLoad(s, dst, pseudo, target);
     const value = BigInt.asUintN(
       64,
       parseInteger(s, ops[1], -(1n << 63n), (1n << 64n) - 1n, 'immediate'),
@@ -236,6 +294,20 @@ function encodeStatement(s: Statement, target: (o: Operand) => number): BpfInsn[
     ];
   }
   if (m.startsWith('lock ')) return [encodeAtomic(s)];
+  const legacy = /^ld(abs|ind)(b|h|w|dw)$/.exec(m);
+  if (legacy) {
+    // RFC 9669 §5.5: `ldabsw imm` and `ldindw %rN, imm` (ubpf's syntax); the result goes to r0.
+    const indirect = legacy[1] === 'ind';
+    expectOperands(s, indirect ? 2 : 1);
+    const mode = indirect ? BPF_IND : BPF_ABS;
+    return [
+      makeBpfInsn({
+        opcode: BPF_LD | mode | SIZES.get(legacy[2])!,
+        src: indirect ? register(s, ops[0]) : 0,
+        imm: imm32(s, ops[indirect ? 1 : 0]),
+      }),
+    ];
+  }
   let match = /^ldx(s?)(b|h|w|dw)$/.exec(m);
   if (match) {
     if (match[1] && match[2] === 'dw') err(s, s.col, `unknown mnemonic '${m}'`);

@@ -1,4 +1,5 @@
 import { readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { sharedPath } from '@execmem/core/testing';
 import { describe, expect, it } from 'vitest';
 import {
@@ -11,6 +12,7 @@ import {
 import { parseBpfDataFile } from './bpfDataFile';
 
 const dir = sharedPath('bpf-conformance');
+const fixtures = fileURLToPath(new URL('../../fixtures/bpf', import.meta.url));
 
 describe('conformance suite on the interpreter', () => {
   const results = runConformance(dir, [interpreterTarget]);
@@ -23,6 +25,14 @@ describe('conformance suite on the interpreter', () => {
 
   it.each(results.map((r) => [r.file, r] as const))('%s passes', (_, r) => {
     expect(r.pass, r.reason).toBe(true);
+  });
+});
+
+describe('package fixtures on the interpreter', () => {
+  it('pass: legacy packet loads, code_addr calls and callx errors', () => {
+    const results = runConformance(fixtures, [interpreterTarget]);
+    expect(results.filter((r) => !r.pass).map((r) => `${r.file}: ${r.reason}`)).toEqual([]);
+    expect(results.length).toBe(19);
   });
 });
 

@@ -94,6 +94,16 @@ const insn: fc.Arbitrary<BpfInsn> = fc.oneof(
   imm.map((i) => makeBpfInsn({ opcode: 0x85, imm: i })),
   anyReg.map((r) => makeBpfInsn({ opcode: 0x8d, dst: r })),
   fc.constant(makeBpfInsn({ opcode: 0x95 })),
+  // Legacy packet loads (RFC 9669 §5.5): ABS without, IND with a source register.
+  fc
+    .record({ size: fc.constantFrom(0x00, 0x08, 0x10, 0x18), ind: fc.boolean(), src: anyReg, imm })
+    .map((f) =>
+      makeBpfInsn({
+        opcode: (f.ind ? 0x40 : 0x20) | f.size,
+        src: f.ind ? f.src : 0,
+        imm: f.imm,
+      }),
+    ),
   // Loads and stores.
   fc
     .record({
@@ -155,6 +165,27 @@ describe('disassembleBpf', () => {
   it('labels local call targets', () => {
     const program = assembleBpf('call local f\nexit\nf:\nmov %r0, 1\nexit');
     expect(disassembleBpf(program)).toBe('call local fn2\nexit\nfn2:\nmov %r0, 1\nexit\n');
+  });
+
+  it('prints the lddw pseudo forms in RFC 9669 pseudocode, labelling code_addr targets', () => {
+    const lines = [
+      'lddw %r1, map_by_fd(3)',
+      'lddw %r2, map_val(map_by_fd(3)) + 16',
+      'lddw %r3, var_addr(0)',
+      'lddw %r4, code_addr(fn12)',
+      'lddw %r5, map_by_idx(1)',
+      'lddw %r6, map_val(map_by_idx(0)) + 4294967295',
+      'fn12:',
+      'ldindh %r6, -3',
+      'ldabsdw 8',
+      'exit',
+    ];
+    const program = assembleBpf(lines.join('\n'));
+    expect(disassembleBpf(program).trim().split('\n')).toEqual(lines);
+    const bad = makeBpfInsn({ opcode: 0x18, dst: 1, src: 9 });
+    expect(() => formatBpfInsn(bad, 2)).toThrow(
+      /EINVAL: instruction 2: invalid source register for lddw: src 9/,
+    );
   });
 
   it('prints what the suite writes', () => {

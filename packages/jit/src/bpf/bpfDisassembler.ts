@@ -1,4 +1,5 @@
 import {
+  BPF_ABS,
   BPF_ALU,
   BPF_ALU64,
   BPF_ATOMIC,
@@ -18,13 +19,21 @@ import {
   BPF_MOD,
   BPF_MOV,
   BPF_NEG,
+  BPF_PSEUDO_BTF_ID,
   BPF_PSEUDO_CALL,
+  BPF_PSEUDO_FUNC,
+  BPF_PSEUDO_MAP_FD,
+  BPF_PSEUDO_MAP_IDX,
+  BPF_PSEUDO_MAP_IDX_VALUE,
+  BPF_PSEUDO_MAP_VALUE,
   BPF_ST,
   BPF_STX,
   BPF_TO_BE,
   BPF_W,
   BPF_X,
   type BpfInsn,
+  bpfCodeAddressTargets,
+  bpfIsLegacyPacketLoad,
   fail,
 } from '@execmem/core';
 import { callxRegister } from './bpfEncodingCheck';
@@ -34,12 +43,14 @@ import { ALU_OPS, ATOMIC_FETCH_OPS, ATOMIC_OPS, JMP_OPS, nameOf, SIZES } from '.
  * Prints a program in the bpf_conformance assembler syntax, one line per
  * instruction (`lddw` covers its two slots), so that {@link assembleBpf}
  * gives the same instructions back. Jumps print as `+N`/`-N`; targets of
- * `call local` get `fnN:` labels (N = slot index) because that form only
- * takes a name. Throws `EINVAL` naming the slot of an opcode it does not
- * know.
+ * `call local` and `code_addr` get `fnN:` labels (N = slot index) because
+ * those forms print a name. The `lddw` pseudo sources print as RFC 9669
+ * §5.4 pseudocode (`map_val(map_by_fd(3)) + 8`), the legacy packet loads
+ * as `ldabsw 4` / `ldindw %r1, 4`. Throws `EINVAL` naming the slot of an
+ * opcode it does not know.
  */
 export function disassembleBpf(program: readonly BpfInsn[]): string {
-  const callTargets = new Set<number>();
+  const callTargets = new Set<number>(bpfCodeAddressTargets(program));
   program.forEach((insn, pc) => {
     if (isLocalCall(insn)) callTargets.add(pc + 1 + insn.imm);
   });
@@ -93,8 +104,35 @@ export function formatBpfInsn(insn: BpfInsn, pc: number): string {
         return `stx${nameOf(SIZES, insn.size)} ${mem(insn.dst, insn.off)}, ${reg(insn.src)}`;
       return formatAtomic(insn) ?? bad();
     default:
-      if (insn.opcode === BPF_LDDW) return `lddw ${reg(insn.dst)}, ${hex64(insn)}`;
+      if (insn.opcode === BPF_LDDW) return `lddw ${reg(insn.dst)}, ${formatLddwSource(insn, pc)}`;
+      if (bpfIsLegacyPacketLoad(insn)) {
+        const size = nameOf(SIZES, insn.size)!;
+        if (insn.mode === BPF_ABS) return `ldabs${size} ${insn.imm}`;
+        return `ldind${size} ${reg(insn.src)}, ${insn.imm}`;
+      }
       return bad();
+  }
+}
+
+/** The second operand of `lddw`: the immediate, or the RFC 9669 §5.4 pseudocode of src 1–6. */
+function formatLddwSource(insn: BpfInsn, pc: number): string {
+  switch (insn.src) {
+    case 0:
+      return hex64(insn);
+    case BPF_PSEUDO_MAP_FD:
+      return `map_by_fd(${insn.imm})`;
+    case BPF_PSEUDO_MAP_VALUE:
+      return `map_val(map_by_fd(${insn.imm})) + ${insn.imm64Hi}`;
+    case BPF_PSEUDO_BTF_ID:
+      return `var_addr(${insn.imm})`;
+    case BPF_PSEUDO_FUNC:
+      return `code_addr(fn${pc + 1 + insn.imm})`;
+    case BPF_PSEUDO_MAP_IDX:
+      return `map_by_idx(${insn.imm})`;
+    case BPF_PSEUDO_MAP_IDX_VALUE:
+      return `map_val(map_by_idx(${insn.imm})) + ${insn.imm64Hi}`;
+    default:
+      return fail('EINVAL', `instruction ${pc}: invalid source register for lddw: src ${insn.src}`);
   }
 }
 

@@ -28,6 +28,8 @@ import {
   BPF_NEG,
   BPF_OR,
   BPF_PSEUDO_CALL,
+  BPF_PSEUDO_FUNC,
+  BPF_PSEUDO_MAP_IDX_VALUE,
   BPF_REG_FP,
   BPF_ST,
   BPF_STX,
@@ -113,8 +115,8 @@ export function checkBpfEncoding(program: readonly BpfInsn[]): void {
         checkJump(program, tails, insn, pc);
         break;
       case BPF_LD:
-        checkLddw(program, insn, pc);
-        pc++;
+        checkLoad(program, tails, insn, pc);
+        if (insn.opcode === BPF_LDDW) pc++;
         break;
       case BPF_LDX:
         if (insn.mode !== BPF_MEM && !(insn.mode === BPF_MEMSX && insn.size !== BPF_DW)) {
@@ -207,19 +209,42 @@ export function callxRegister(insn: BpfInsn): number {
   return insn.imm !== 0 ? insn.imm : insn.dst;
 }
 
-function checkLddw(program: readonly BpfInsn[], insn: BpfInsn, pc: number): void {
+function checkLoad(
+  program: readonly BpfInsn[],
+  tails: Uint8Array,
+  insn: BpfInsn,
+  pc: number,
+): void {
   if (insn.mode === BPF_ABS || insn.mode === BPF_IND) {
-    reject(pc, `unknown opcode ${hex(insn.opcode)} (legacy packet access is not supported)`);
+    checkLegacyPacketLoad(insn, pc);
+    return;
   }
   if (insn.opcode !== BPF_LDDW) reject(pc, `unknown opcode ${hex(insn.opcode)}`);
   checkWrittenReg(pc, 'destination', insn.dst);
-  // RFC 9669 §5.4: src 1–6 are map and BTF pseudo-loads, which need a loader this runtime does not have.
-  if (insn.src !== 0)
-    reject(pc, `invalid source register for lddw: src ${insn.src} is not supported`);
+  // RFC 9669 §5.4 Table 7: src 0 is a plain immediate, 1–6 the map, variable and code forms.
+  if (insn.src > BPF_PSEUDO_MAP_IDX_VALUE)
+    reject(pc, `invalid source register for lddw: src ${insn.src} is not 0..6`);
   const next = program[pc + 1];
   if (next?.opcode !== 0 || next.dst !== 0 || next.src !== 0 || next.off !== 0) {
     reject(pc, 'incomplete lddw: the second slot must have opcode, registers and offset 0');
   }
+  if (insn.src === BPF_PSEUDO_FUNC) checkedTarget(program, tails, pc, insn.imm, 'call');
+}
+
+/**
+ * RFC 9669 §5.5: the legacy packet loads have dst and offset 0, and src
+ * 0 for ABS, as the kernel's `check_ld_abs` ("BPF_LD_[ABS|IND] uses
+ * reserved fields") demands; all four sizes are accepted (ubpf's DW
+ * forms included).
+ */
+function checkLegacyPacketLoad(insn: BpfInsn, pc: number): void {
+  if (insn.dst !== 0 || insn.off !== 0 || (insn.mode === BPF_ABS && insn.src !== 0)) {
+    reject(
+      pc,
+      `${insn.mode === BPF_ABS ? 'ldabs' : 'ldind'} uses reserved fields: dst r${insn.dst}, offset ${insn.off}${insn.mode === BPF_ABS ? `, src r${insn.src}` : ''} must be 0`,
+    );
+  }
+  checkReg(pc, 'source', insn.src);
 }
 
 const ATOMIC_IMMS = new Set([

@@ -1,3 +1,5 @@
+import { fail } from '@execmem/core';
+
 /**
  * A helper function a program calls with `call N` or `call %rN`. It reads
  * its arguments r1–r5 from `regs` (register n: low half at `2n`, high
@@ -24,3 +26,15 @@ export function unwindHelper(regs: Uint32Array): boolean {
 
 /** The helpers the conformance suite expects: only {@link unwindHelper} as number 5. */
 export const conformanceHelpers: BpfHelperTable = new Map([[BPF_HELPER_UNWIND, unwindHelper]]);
+
+/**
+ * Fails with `ENOSYS` for a `callx` at instruction `pc` whose register
+ * holds `value`, neither a helper number nor the address of a function
+ * the program took with `code_addr`: the one error every target (the
+ * interpreter and each JIT, through its trap) reports for it.
+ */
+export function failUnknownCallx(pc: number, value: bigint): never {
+  // Helper numbers are small: anything larger is shown as the address it most likely is.
+  const shown = value < 0x10000n ? `${value}` : `0x${value.toString(16)}`;
+  return fail('ENOSYS', `instruction ${pc}: call to unknown helper or function ${shown}`);
+}

@@ -312,7 +312,7 @@ describe('calls', () => {
   it('callx calls the helper numbered in a register', () => {
     expect(run('mov %r1, 4\nmov %r2, 5\ncall %r2\nexit')).toBe(4n);
     expect(() => run('mov %r3, 6\ncall %r3\nexit')).toThrow(
-      /ENOSYS: instruction 1: call to unknown helper 6/,
+      /ENOSYS: instruction 1: call to unknown helper or function 6/,
     );
   });
 

@@ -13,6 +13,8 @@ import {
   BPF_EXIT,
   BPF_FETCH,
   BPF_H,
+  BPF_IMM,
+  BPF_IND,
   BPF_JA,
   BPF_JEQ,
   BPF_JGE,
@@ -38,6 +40,7 @@ import {
   BPF_OP_MASK,
   BPF_OR,
   BPF_PSEUDO_CALL,
+  BPF_PSEUDO_FUNC,
   BPF_RSH,
   BPF_SIZE_MASK,
   BPF_ST,
@@ -49,11 +52,13 @@ import {
   BPF_XCHG,
   BPF_XOR,
   type BpfInsn,
+  bpfCodeAddressTargets,
   fail,
   word64,
 } from '@execmem/core';
 import { callxRegister, checkBpfEncoding } from './bpfEncodingCheck';
-import { type BpfHelperTable, conformanceHelpers } from './bpfHelpers';
+import { type BpfHelperTable, conformanceHelpers, failUnknownCallx } from './bpfHelpers';
+import { type BpfLoadEnv, bpfDataArea, resolveBpfPseudoLoads } from './bpfLoadEnv';
 
 // Bound once, so the hot loop calls them directly rather than through the namespace object.
 const {
@@ -88,6 +93,8 @@ export interface BpfInterpretOptions {
   readonly helpers?: BpfHelperTable;
   /** Instructions to execute before giving up with `E2BIG`; default 10,000,000. */
   readonly maxSteps?: number;
+  /** Maps and variables for `lddw` src 1, 2, 3, 5, 6; default none. */
+  readonly env?: BpfLoadEnv;
 }
 
 /** Frames of BPF-to-BPF calls, the kernel's `MAX_CALL_FRAMES`. */
@@ -97,12 +104,16 @@ export const BPF_MAX_CALL_FRAMES = 8;
  * Where the interpreter places things in the 64-bit address space the
  * program sees: one region with high half `REGION_HI`; the stacks of
  * all frames below `STACK_TOP` (frame k's r10 is
- * `STACK_TOP - 512k`), the input block at `MEM_BASE`, a gap between
- * them so no access can straddle both.
+ * `STACK_TOP - 512k`), the input block at `MEM_BASE`, the maps and
+ * variables ({@link bpfDataArea}) `DATA_GAP` bytes past the block's end.
+ * The address of the function at slot `pc` (`code_addr`) is
+ * `CODE_HI:8·pc`, outside all data.
  */
 const REGION_HI = 0x1;
+const CODE_HI = 0x2;
 const STACK_TOP = BPF_STACK_SIZE * BPF_MAX_CALL_FRAMES;
 const MEM_BASE = 2 * STACK_TOP;
+const DATA_GAP = 0x10000;
 
 /** Register-file words: r0–r10 (22 words), then scratch for immediates and atomics. */
 const IMM = 22;
@@ -116,14 +127,26 @@ const REG_WORDS = 28;
  * of `mem` (0 when `mem` is empty), r2 its length and r10 the top of a
  * 512-byte frame; `mem` itself is not modified.
  *
- * The program is checked once on entry (see `checkBpfEncoding`); then every
- * memory access is bounds-checked against the active stack frames and
- * the input block. Failures throw `ExecmemError` naming the instruction
- * index: `EINVAL` for a bad encoding or falling off the end, `EFAULT` for
- * an out-of-bounds access, `ENOSYS` for an unknown helper, `E2BIG` for
- * too deep calls or too many steps. Executing an instruction allocates
- * nothing: registers are 32-bit halves in a `Uint32Array`, memory a
- * `DataView`.
+ * The program is checked once on entry (see `checkBpfEncoding`) and its
+ * map and variable loads resolved against `options.env` (see
+ * `resolveBpfPseudoLoads`); then every memory access is bounds-checked
+ * against the active stack frames, the input block and the data area.
+ * Failures throw `ExecmemError` naming the instruction index: `EINVAL`
+ * for a bad encoding, an unknown map or falling off the end, `EFAULT` for
+ * an out-of-bounds access, `ENOSYS` for an unknown helper or `callx`
+ * target, `E2BIG` for too deep calls or too many steps.
+ *
+ * Legacy packet loads (RFC 9669 §5.5, `ldabs`/`ldind`) follow the Linux
+ * semantics (`bpf_gen_ld_abs` and `bpf_skb_load_helper_*`) with the input
+ * block as the packet, the bpf_conformance convention, instead of the
+ * socket buffer in r6: the offset is `imm`, or `(s32)(src + imm)` for
+ * IND; the `size` bytes there are read big-endian (network order) into
+ * r0, zero-extended; a negative offset or one whose bytes pass the block's
+ * end ends the whole program at once with r0 = 0. The verifier treats
+ * r1–r5 as clobbered afterwards.
+ *
+ * Executing an instruction allocates nothing: registers are 32-bit halves
+ * in a `Uint32Array`, memory a `DataView`.
  */
 export function interpretBpf(
   program: readonly BpfInsn[],
@@ -131,9 +154,16 @@ export function interpretBpf(
   options: BpfInterpretOptions = {},
 ): bigint {
   checkBpfEncoding(program);
+  const dataBase = align8(MEM_BASE + mem.length + DATA_GAP);
+  const data = bpfDataArea(options.env);
+  const insns = resolveBpfPseudoLoads(
+    program,
+    options.env ?? {},
+    (BigInt(REGION_HI) << 32n) | BigInt(dataBase),
+  );
   const helpers = options.helpers ?? conformanceHelpers;
   const maxSteps = options.maxSteps ?? 10_000_000;
-  const n = program.length;
+  const n = insns.length;
   const code = new Uint8Array(n);
   const dsts = new Uint8Array(n);
   const srcs = new Uint8Array(n);
@@ -141,7 +171,7 @@ export function interpretBpf(
   const imms = new Int32Array(n);
   const imm64His = new Uint32Array(n);
   for (let i = 0; i < n; i++) {
-    const insn = program[i];
+    const insn = insns[i];
     code[i] = insn.opcode;
     dsts[i] = insn.dst;
     srcs[i] = insn.src;
@@ -150,10 +180,14 @@ export function interpretBpf(
     imm64His[i] = insn.imm64Hi;
   }
 
-  const bytes = new Uint8Array(MEM_BASE + mem.length);
+  const dataEnd = dataBase + data.bytes.length;
+  // Without maps or variables the gap and the data area are not backed.
+  const bytes = new Uint8Array(data.bytes.length > 0 ? dataEnd : MEM_BASE + mem.length);
   bytes.set(mem, MEM_BASE);
+  if (data.bytes.length > 0) bytes.set(data.bytes, dataBase);
   const view = new DataView(bytes.buffer);
   const memEnd = MEM_BASE + mem.length;
+  const codeTargets = new Set(bpfCodeAddressTargets(insns));
   const r = new Uint32Array(REG_WORDS);
   if (mem.length > 0) set64(r, 2, MEM_BASE, REGION_HI);
   setNumber(r, 4, mem.length);
@@ -172,6 +206,7 @@ export function interpretBpf(
     if (hi === REGION_HI) {
       if (at >= STACK_TOP - BPF_STACK_SIZE * (depth + 1) && at + size <= STACK_TOP) return at;
       if (at >= MEM_BASE && at + size <= memEnd) return at;
+      if (at >= dataBase && at + size <= dataEnd) return at;
     }
     const address = (BigInt(hi) << 32n) | BigInt(at);
     return fail(
@@ -215,10 +250,21 @@ export function interpretBpf(
           continue;
         }
         if (op === BPF_CALL) {
-          if (opcode & BPF_X || srcs[pc] !== BPF_PSEUDO_CALL) {
-            const number = opcode & BPF_X ? callxNumber(r, callxRegister(program[pc])) : imm;
-            const helper = helpers.get(number);
-            if (!helper) fail('ENOSYS', `instruction ${pc}: call to unknown helper ${number}`);
+          let target = pc + 1 + imm;
+          if (opcode & BPF_X) {
+            // callx: a helper number, or the address of a function taken with code_addr.
+            const x = 2 * callxRegister(insns[pc]);
+            const helper = r[x + 1] === 0 ? helpers.get(r[x]) : undefined;
+            if (helper) {
+              if (helper(r)) return toBigint(r, 0);
+              break;
+            }
+            target = r[x] / 8;
+            if (r[x + 1] !== CODE_HI || !codeTargets.has(target))
+              failUnknownCallx(pc, toBigint(r, x));
+          } else if (srcs[pc] !== BPF_PSEUDO_CALL) {
+            const helper = helpers.get(imm);
+            if (!helper) fail('ENOSYS', `instruction ${pc}: call to unknown helper ${imm}`);
             if (helper(r)) return toBigint(r, 0);
             break;
           }
@@ -228,7 +274,7 @@ export function interpretBpf(
           for (let w = 0; w < 10; w++) saved[depth * 10 + w] = r[12 + w];
           depth++;
           set64(r, 20, STACK_TOP - BPF_STACK_SIZE * depth, REGION_HI);
-          pc += 1 + imm;
+          pc = target;
           continue;
         }
         if (op === BPF_JA) {
@@ -239,10 +285,22 @@ export function interpretBpf(
         pc += taken ? 1 + off : 1;
         continue;
       }
-      case BPF_LD:
-        set64(r, d, imm, imm64His[pc]);
-        pc += 2;
-        continue;
+      case BPF_LD: {
+        const mode = opcode & BPF_MODE_MASK;
+        if (mode === BPF_IMM) {
+          if (srcs[pc] === BPF_PSEUDO_FUNC) set64(r, d, 8 * (pc + 1 + imm), CODE_HI);
+          else set64(r, d, imm, imm64His[pc]);
+          pc += 2;
+          continue;
+        }
+        const size = opcode & BPF_SIZE_MASK;
+        const bytes = sizeBytes(size);
+        const at = mode === BPF_IND ? (r[b] + imm) | 0 : imm;
+        // Outside the packet: the program ends with r0 = 0 (bpf_gen_ld_abs's exit path).
+        if (at < 0 || at + bytes > mem.length) return 0n;
+        loadNetworkOrder(r, view, MEM_BASE + at, size);
+        break;
+      }
       case BPF_LDX: {
         const size = opcode & BPF_SIZE_MASK;
         const at = locate(pc, srcs[pc], off, sizeBytes(size), 'load');
@@ -265,9 +323,23 @@ export function interpretBpf(
   }
 }
 
-/** The helper number in register `reg` for callx; -1 (no such helper) when it exceeds 32 bits. */
-function callxNumber(r: Uint32Array, reg: number): number {
-  return r[2 * reg + 1] === 0 ? r[2 * reg] : -1;
+const align8 = (n: number): number => Math.ceil(n / 8) * 8;
+
+/** RFC 9669 §5.5: r0 = the big-endian value of `size` bytes at `at`, zero-extended. */
+function loadNetworkOrder(r: Uint32Array, view: DataView, at: number, size: number): void {
+  switch (size) {
+    case BPF_B:
+      set64(r, 0, view.getUint8(at), 0);
+      return;
+    case BPF_H:
+      set64(r, 0, view.getUint16(at), 0);
+      return;
+    case BPF_W:
+      set64(r, 0, view.getUint32(at), 0);
+      return;
+    default:
+      set64(r, 0, view.getUint32(at + 4), view.getUint32(at));
+  }
 }
 
 function sizeBytes(size: number): number {

@@ -1,4 +1,5 @@
 import { existsSync, readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { arm64Arch, arm64BpfJit, arm64BpfRuntime } from '@execmem/arch-arm64';
 import { riscvArch, riscvBpfJit, riscvBpfRuntime } from '@execmem/arch-riscv';
 import { x86Arch, x86BpfJit, x86BpfRuntime } from '@execmem/arch-x86';
@@ -20,6 +21,7 @@ import { bpfJitDriver } from './bpfJitDriver';
 import type { BpfNativeRuntime } from './bpfJitTarget';
 
 const dir = sharedPath('bpf-conformance');
+const fixtures = fileURLToPath(new URL('../../fixtures/bpf', import.meta.url));
 const missing = !existsSync(dir);
 if (missing) console.warn(`skipping the eBPF JIT driver conformance runs: ${dir} is missing`);
 
@@ -91,8 +93,58 @@ describe.each(cases)('eBPF JIT driver on $name under $policy', (c) => {
     for (const r of results) expect(r.pass, `${r.file}: ${r.reason}`).toBe(true);
     expect(calls).toBeGreaterThan(0);
     expect(wx()).toBe(0);
-    // Every program and block was freed: left are the helpers, the sentinel, the callx table and a stack per CPU.
-    expect(execmem.stats().allocations).toBe(3 + CPUS);
+    // Every program and block was freed: left are the helpers, the sentinel, the callx table, the data area and a stack per CPU.
+    expect(execmem.stats().allocations).toBe(4 + CPUS);
+  });
+
+  it('passes the package fixtures (legacy packet loads, code_addr, callx errors)', () => {
+    const { driver } = setup(c);
+    const target: BpfConformanceTarget = {
+      name: c.name,
+      run: (program, mem) => {
+        const handle = driver.load(program);
+        try {
+          return driver.run(handle, mem);
+        } finally {
+          driver.unload(handle);
+        }
+      },
+    };
+    const results = runConformance(fixtures, [target]);
+    expect(results.map((r) => `${r.file}: ${r.reason}`).filter((_, i) => !results[i].pass)).toEqual(
+      [],
+    );
+    expect(results.length).toBe(19);
+  });
+
+  it('gives programs maps and variables in a data area reset before each run', () => {
+    const arch = c.arch();
+    const machine = createMachine({ arch, cpus: CPUS, seed: SEED }) as unknown as Machine;
+    const info = arch.execmemArchSetup?.(SEED) ?? expect.unreachable('no execmem setup');
+    const execmem = createExecmem(machine, info, { policy: c.policy });
+    const env = { maps: [{ fd: 9, valueSize: 8, value: Uint8Array.of(5) }] };
+    const driver = bpfJitDriver(machine, execmem, c.backend, c.runtime, { env });
+    // Adds 1 to the map's value and returns the new value.
+    const source =
+      'lddw %r1, map_val(map_by_fd(9)) + 0\nmov %r0, 1\nlock fetch add [%r1], %r0\nldxdw %r0, [%r1]\nexit';
+    const handle = driver.load(assembleBpf(source));
+    const address = handle.program[0];
+    expect(address.src).toBe(0);
+    expect(driver.run(handle, new Uint8Array(0))).toBe(6n);
+    expect(driver.run(handle, new Uint8Array(0), 1)).toBe(6n);
+    expect(() => driver.load(assembleBpf('lddw %r1, map_by_fd(8)\nmov %r0, 0\nexit'))).toThrow(
+      /EINVAL: instruction 0: lddw map_by_fd: unknown map fd 8/,
+    );
+  });
+
+  it('reports a callx with no target as ENOSYS, and the CPU runs again after', () => {
+    const { driver } = setup(c);
+    const bad = driver.load(assembleBpf('mov %r0, 1\nmov %r3, 4\ncall %r3\nexit'));
+    expect(() => driver.run(bad, new Uint8Array(0), 1)).toThrow(
+      /^ENOSYS: instruction 2: call to unknown helper or function 4$/,
+    );
+    const ok = driver.load(assembleBpf('mov %r0, 3\nexit'));
+    expect(driver.run(ok, new Uint8Array(0), 1)).toBe(3n);
   });
 
   it('returns r0 from code in a bpf allocation, with r1/r2 the memory block', () => {

@@ -9,14 +9,16 @@ import {
   word64,
 } from '@execmem/core';
 import type { Execmem } from '@execmem/execmem';
-import { createProtocolRun, performStep, protocolDone } from '../publish/protocolRun';
+import { createProtocolRun, runProtocol } from '../publish/protocolRun';
 import { publishSteps } from '../publish/publishSteps';
 import {
   BPF_MACHINE_STACK,
   type BpfNativeRuntime,
   bpfConformanceEnv,
+  checkBpfJitTrap,
   defaultBpfJitLayout,
 } from './bpfJitTarget';
+import { type BpfLoadEnv, bpfDataArea, resolveBpfPseudoLoads } from './bpfLoadEnv';
 import { verifyBpf } from './bpfVerifier';
 
 /** A program loaded by a {@link BpfJitDriver}: its execmem allocation and generated image. */
@@ -25,6 +27,8 @@ export interface BpfJitHandle {
   readonly ptr: bigint;
   /** The generated image, placed at `ptr`. */
   readonly image: BpfJitImage;
+  /** The program as generated: map and variable loads resolved to the driver's data area. */
+  readonly program: readonly BpfInsn[];
 }
 
 /** Options of {@link bpfJitDriver}. */
@@ -33,21 +37,31 @@ export interface BpfJitDriverOptions {
   readonly writer?: number;
   /** Machine scheduler steps a run may take before it fails with `E2BIG`; default 10,000,000. */
   readonly maxSteps?: number;
+  /**
+   * Maps and variables for `lddw` src 1, 2, 3, 5, 6, in a data area the
+   * driver allocates once (`moduleData`) and resets to these contents
+   * before every run; default none.
+   */
+  readonly env?: BpfLoadEnv;
 }
 
 /** Loads eBPF programs into execmem, publishes them and runs them on the machine's CPUs. */
 export interface BpfJitDriver {
   /**
-   * Verifies `program`, allocates a `bpf` area, generates code for its
-   * address and publishes it with the arch's jit protocol. `EINVAL` from
-   * the verifier, `ENOMEM`/`E2BIG` from execmem or the generator.
+   * Verifies `program` (against the driver's maps and variables), resolves
+   * its map and variable loads to data-area addresses, allocates a `bpf`
+   * area, generates code for its address and publishes it with the arch's
+   * jit protocol. `EINVAL` from the verifier, `ENOMEM`/`E2BIG` from
+   * execmem or the generator.
    */
   load(program: readonly BpfInsn[]): BpfJitHandle;
   /**
    * Calls the program on `cpu` (default 0) as `u64 prog(void *mem, u64
-   * len)` with a fresh copy of `mem`, and returns r0. `EFAULT` when the
-   * code stops anywhere but at the return sentinel, `E2BIG` when it runs
-   * out of steps, `EINVAL` for an unloaded handle.
+   * len)` with a fresh copy of `mem` and the data area reset, and returns
+   * r0. `ENOSYS` when a `callx` has no target (the image's trap, worded
+   * as the interpreter words it), `EFAULT` when the code stops anywhere
+   * else but at the return sentinel, `E2BIG` when it runs out of steps,
+   * `EINVAL` for an unloaded handle.
    */
   run(handle: BpfJitHandle, mem: Uint8Array, cpu?: number): bigint;
   /** Frees the handle's allocation; `EINVAL` when it is not loaded. */
@@ -84,14 +98,14 @@ export function bpfJitDriver(
   const steps = publishSteps(machine.arch, 'roxCacheTextPoke');
 
   const publish = (ptr: bigint, bytes: Uint8Array): void => {
-    const run = createProtocolRun(
-      steps,
-      { writer, exec: ptr, write: ptr, bytes, trap: runtime.trap },
-      machine.cpus.length,
+    runProtocol(
+      machine,
+      createProtocolRun(
+        steps,
+        { writer, exec: ptr, write: ptr, bytes, trap: runtime.trap },
+        machine.cpus.length,
+      ),
     );
-    while (!protocolDone(run)) {
-      if (!performStep(machine, run)) machine.run({ until: () => (run.batch?.pending ?? 0) === 0 });
-    }
   };
 
   /** Allocates `bpf` memory for code `emit` generates for its address, growing the area until it fits. */
@@ -133,6 +147,8 @@ export function bpfJitDriver(
   const table = execmem.execmemAlloc('moduleData', conformance.table.length);
   machine.load(table, conformance.table);
   const env = { ...conformance.env, helperTable: table };
+  const data = bpfDataArea(options.env);
+  const dataPtr = execmem.execmemAlloc('moduleData', Math.max(data.bytes.length, 1));
   const sentinelPtr = place(helpers.ptr, () => ({ code: runtime.trap })).ptr;
   const sentinel = space.toEngine(sentinelPtr);
 
@@ -157,12 +173,13 @@ export function bpfJitDriver(
   };
 
   return {
-    load(program) {
-      verifyBpf(program);
+    load(source) {
+      verifyBpf(source, { env: options.env });
+      const program = resolveBpfPseudoLoads(source, options.env ?? {}, dataPtr);
       const { ptr, out } = place(helpers.ptr, (loadAddress) =>
         backend.generate(program, { ...env, loadAddress }),
       );
-      const handle: BpfJitHandle = { ptr, image: out };
+      const handle: BpfJitHandle = { ptr, image: out, program };
       loaded.add(handle);
       return handle;
     },
@@ -173,6 +190,7 @@ export function bpfJitDriver(
       const block = execmem.execmemAlloc('moduleData', Math.max(mem.length, 1));
       try {
         if (mem.length > 0) machine.load(block, mem);
+        if (data.bytes.length > 0) machine.load(dataPtr, data.bytes);
         const regs = c.state.regs;
         word64.fromBigint(regs, arg1, mem.length > 0 ? block : 0n);
         word64.setNumber(regs, arg2, mem.length);
@@ -194,6 +212,12 @@ export function bpfJitDriver(
           fail('E2BIG', `JIT'd code exceeded ${maxSteps} steps`);
         }
         const stop = c.stopEvent;
+        if (stop?.cause === ExceptionCause.Breakpoint) {
+          const offset = space.fromEngine(stop.pc) - handle.ptr;
+          checkBpfJitTrap(handle.program, handle.image, backend, Number(offset), (name) =>
+            word64.toBigint(regs, reg(name)),
+          );
+        }
         if (stop?.cause !== ExceptionCause.Breakpoint || stop.pc !== sentinel) {
           // Worded as the interpreter words its failures, so expected `-- error` texts match both.
           const why =

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { arm64BpfJit, arm64BpfRuntime, arm64Isa } from '@execmem/arch-arm64';
 import { riscvBpfJit, riscvBpfRuntime, riscvIsa } from '@execmem/arch-riscv';
 import { x86BpfJit, x86BpfRuntime, x86Isa } from '@execmem/arch-x86';
@@ -48,6 +49,7 @@ import {
   type BpfInsn,
   type BpfJitBackend,
   type BpfJitEnv,
+  bpfSlotAtOffset,
   createPrng,
   type Isa,
   makeBpfInsn,
@@ -67,6 +69,7 @@ import {
   jitTarget,
   runBpfJit,
 } from './bpfJitTarget';
+import type { BpfLoadEnv } from './bpfLoadEnv';
 import { verifyBpf } from './bpfVerifier';
 
 /**
@@ -95,6 +98,45 @@ const callProgram = (arg: number): string => `
       mov %r1, %r0
       call 5
       exit
+`;
+
+const fixtures = fileURLToPath(new URL('../../fixtures/bpf', import.meta.url));
+
+/** Two maps and a variable, for {@link mapProgram}. */
+const mapEnv: BpfLoadEnv = {
+  maps: [
+    { fd: 3, valueSize: 16, value: Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0, 0x0e) },
+    { fd: 8, valueSize: 8 },
+  ],
+  variables: [Uint8Array.of(0, 0, 0, 0, 1)],
+};
+
+/**
+ * Reads a map's initial value, writes another map's value and reads it
+ * back through a second alias (by index, then by fd), reads a map object's
+ * fd and a platform variable, and checks that the two names of a map
+ * agree: 0x0e + 0x2a000e - 8 + 8 + (1 << 32) when they do.
+ */
+const mapProgram = `
+  lddw %r6, map_val(map_by_fd(3)) + 8
+  ldxb %r0, [%r6]
+  lddw %r7, map_val(map_by_idx(1))
+  stxdw [%r7], %r0
+  mov %r1, 0x2a00
+  stxh [%r7+1], %r1
+  lddw %r8, map_val(map_by_fd(8))
+  ldxdw %r2, [%r8]
+  add %r0, %r2
+  lddw %r3, map_by_fd(8)
+  ldxw %r4, [%r3]
+  sub %r0, %r4
+  lddw %r5, map_by_idx(1)
+  jne %r3, %r5, +1
+  add %r0, 8
+  lddw %r9, var_addr(0)
+  ldxdw %r2, [%r9]
+  add %r0, %r2
+  exit
 `;
 
 interface ArchUnderTest {
@@ -319,13 +361,46 @@ describe.each(arches)('eBPF JIT on $name', ({ name, backend, isa, runtime }) => 
     ).toThrow(/E2BIG: JIT'd code exceeded 1000 steps/);
   });
 
-  it('makes callx with a number past the helper table return 0', () => {
-    const program = assembleBpf('mov %r0, 9\nmov %r2, 77\ncall %r2\nexit');
-    expect(runBpfJit(program, new Uint8Array(0), backend, isa, runtime).r0).toBe(0n);
+  it('runs the package fixtures: legacy packet loads, code_addr and callx errors', () => {
+    const results = runConformance(fixtures, [target]);
+    const failures = results.filter((r) => !r.pass).map((r) => `${r.file}: ${r.reason}`);
+    expect(failures).toEqual([]);
+    expect(results.length).toBe(19);
   });
 
-  it('records where each slot begins', () => {
-    const program = assembleBpf('lddw %r0, 0x1122334455667788\nadd %r0, 1\nexit');
+  it('traps a callx with no target and reports it as the interpreter does', () => {
+    const cases: [string, RegExp][] = [
+      // Past the helper table, an empty table entry, and not quite a function's address.
+      ['mov %r2, 77\ncall %r2', /^ENOSYS: instruction 2: call to unknown helper or function 77$/],
+      ['mov %r2, 3\ncall %r2', /^ENOSYS: instruction 2: call to unknown helper or function 3$/],
+      [
+        'lddw %r2, code_addr(f)\nadd %r2, 4\ncall %r2',
+        /^ENOSYS: instruction 4: call to unknown helper or function 0x[0-9a-f]+$/,
+      ],
+    ];
+    for (const [body, message] of cases) {
+      const program = assembleBpf(`mov %r0, 9\n${body}\nexit\nf:\nmov %r0, 1\nexit`);
+      verifyBpf(program);
+      expect(() => interpretBpf(program)).toThrow(message);
+      expect(() => runBpfJit(program, new Uint8Array(0), backend, isa, runtime)).toThrow(message);
+    }
+  });
+
+  it('reads and writes map values and variables as the interpreter does', () => {
+    const program = assembleBpf(mapProgram);
+    verifyBpf(program, { env: mapEnv });
+    const expected = interpretBpf(program, new Uint8Array(0), { env: mapEnv });
+    expect(expected).toBe(0x1_002a_001cn);
+    expect(runBpfJit(program, new Uint8Array(0), backend, isa, runtime, { env: mapEnv }).r0).toBe(
+      expected,
+    );
+    expect(() => runBpfJit(program, new Uint8Array(0), backend, isa, runtime)).toThrow(
+      /EINVAL: instruction 0: lddw map_val\(map_by_fd\): unknown map fd 3/,
+    );
+  });
+
+  it('records where each slot begins and where its traps are', () => {
+    const program = assembleBpf('lddw %r0, 0x1122334455667788\nadd %r0, 1\ncall %r0\nexit');
     const env: BpfJitEnv = {
       loadAddress: 0x100000n,
       helpers: new Map([[5, 0x200000n]]),
@@ -340,6 +415,12 @@ describe.each(arches)('eBPF JIT on $name', ({ name, backend, isa, runtime }) => 
     for (let i = 1; i < o.length; i++) expect(o[i]).toBeGreaterThanOrEqual(o[i - 1]);
     expect(o[3]).toBeLessThanOrEqual(image.code.length);
     expect(o[2] - o[0]).toBeGreaterThan(0);
+    // One trap, inside the code of the callx (slot 3).
+    expect(image.trapOffsets.length).toBe(1);
+    expect(bpfSlotAtOffset(o, image.trapOffsets[0])).toBe(3);
+    expect(backend.generate(program.slice(0, 3).concat(program[4]), env).trapOffsets.length).toBe(
+      0,
+    );
   });
 });
 
@@ -524,7 +605,7 @@ describe.each(qemuArches)('eBPF JIT output of $name under qemu-user', (target) =
     'returns what the interpreter returns, for the suite and 200 random programs',
     () => {
       const dir = sharedPath('bpf-conformance');
-      const cases: { name: string; program: BpfInsn[]; mem: Uint8Array; want?: bigint }[] = [];
+      const cases: { name: string; program: BpfInsn[]; mem: Uint8Array }[] = [];
       for (const f of readdirSync(dir).filter((n) => n.endsWith('.data'))) {
         const file = readBpfDataFile(join(dir, f));
         if (file.error !== undefined) continue;
@@ -533,28 +614,25 @@ describe.each(qemuArches)('eBPF JIT output of $name under qemu-user', (target) =
       for (const source of [callProgram(0), callProgram(3)]) {
         cases.push({ name: source, program: assembleBpf(source), mem: new Uint8Array(0) });
       }
-      // The interpreter refuses an unknown helper; the JIT follows BpfJitEnv.helperTable: r0 = 0.
-      const pastTable = 'mov %r0, 9\nmov %r2, 77\ncall %r2\nexit';
-      cases.push({
-        name: pastTable,
-        program: assembleBpf(pastTable),
-        mem: new Uint8Array(0),
-        want: 0n,
-      });
+      for (const f of readdirSync(fixtures).filter((n) => n.endsWith('.data'))) {
+        const file = readBpfDataFile(join(fixtures, f));
+        if (file.error !== undefined) continue;
+        cases.push({ name: f, program: bpfDataFileProgram(file), mem: file.mem });
+      }
       for (let seed = 1001; seed <= 1200; seed++) {
         const rng = createPrng(seed);
         cases.push({ name: `seed ${seed}`, program: randomProgram(rng, 40), mem: randomMem(rng) });
       }
       const results = runUnderQemu(target, cases);
       const mismatches = cases
-        .map((c, k) => ({ c, got: results[k], want: c.want ?? interpretBpf(c.program, c.mem) }))
+        .map((c, k) => ({ c, got: results[k], want: interpretBpf(c.program, c.mem) }))
         .filter(({ got, want }) => got !== want)
         .map(
           ({ c, got, want }) =>
             `${c.name}: qemu 0x${got.toString(16)}, interpreter 0x${want.toString(16)}`,
         );
       expect(mismatches).toEqual([]);
-      expect(cases.length).toBe(243);
+      expect(cases.length).toBe(257);
     },
   );
 });

@@ -4,6 +4,8 @@ import {
   type BpfJitBackend,
   type BpfJitEnv,
   type BpfJitImage,
+  bpfCallxRegister,
+  bpfSlotAtOffset,
   ExceptionCause,
   FlatMemory,
   fail,
@@ -14,8 +16,9 @@ import {
   word64,
 } from '@execmem/core';
 import type { BpfConformanceTarget } from './bpfConformance';
-import { BPF_HELPER_UNWIND } from './bpfHelpers';
+import { BPF_HELPER_UNWIND, failUnknownCallx } from './bpfHelpers';
 import { BPF_MAX_CALL_FRAMES } from './bpfInterpreter';
+import { type BpfLoadEnv, bpfDataArea, resolveBpfPseudoLoads } from './bpfLoadEnv';
 
 /** Helpers in machine code, as a {@link BpfNativeRuntime} emits them. */
 export interface BpfNativeHelpers {
@@ -57,6 +60,8 @@ export interface BpfJitLayout {
   readonly mem: bigint;
   /** Return address of the outer call; holds the trap instruction. */
   readonly sentinel: bigint;
+  /** Address of the maps and variables ({@link bpfDataArea}). */
+  readonly data: bigint;
 }
 
 /** A layout with everything inside the low 2 GiB, so x86 rel32 calls reach the helpers. */
@@ -67,6 +72,7 @@ export const defaultBpfJitLayout: BpfJitLayout = {
   stackTop: 0x0040_0000n,
   mem: 0x0060_0000n,
   sentinel: 0x00a0_0000n,
+  data: 0x00c0_0000n,
 };
 
 /** Options for {@link jitTarget}. */
@@ -75,6 +81,8 @@ export interface BpfJitTargetOptions {
   readonly layout?: BpfJitLayout;
   /** Native instructions to run before giving up with `E2BIG`; default 10,000,000. */
   readonly maxSteps?: number;
+  /** Maps and variables for `lddw` src 1, 2, 3, 5, 6, placed at `layout.data`; default none. */
+  readonly env?: BpfLoadEnv;
 }
 
 /** What one JIT'd run did, for benchmarks and tests. */
@@ -130,6 +138,25 @@ export function bpfConformanceEnv(
   return { helpers, table, env };
 }
 
+/**
+ * Turns a stop of JIT'd code at byte `offset` of `image` into the error
+ * the interpreter raises, when that is one of the image's traps (a
+ * `callx` with no target): `ENOSYS` naming the instruction and the value
+ * of its register, read with `readRegister` (a machine register name of
+ * `backend.registerMap`). Returns normally for any other stop.
+ */
+export function checkBpfJitTrap(
+  program: readonly BpfInsn[],
+  image: BpfJitImage,
+  backend: BpfJitBackend,
+  offset: number,
+  readRegister: (name: string) => bigint,
+): void {
+  if (!image.trapOffsets.includes(offset)) return;
+  const pc = bpfSlotAtOffset(image.insnOffsets, offset);
+  failUnknownCallx(pc, readRegister(backend.registerMap[bpfCallxRegister(program[pc])]));
+}
+
 /** A program JIT'd once, ready to run on fresh memory any number of times. */
 export interface BpfJitProgram {
   /** The generated image. */
@@ -140,15 +167,18 @@ export interface BpfJitProgram {
 
 /**
  * JITs `program` with `backend` for the layout's code address, with the
- * runtime's native helpers and a callx table. {@link BpfJitProgram.run}
- * then runs it on a one-CPU {@link FlatMemory} with `isa`: the helpers,
- * the table, the code, a machine stack and a copy of `mem` are placed per
- * the layout, r1 = the block's address (0 when empty), r2 = its length,
- * and the code is called as a C function returning to a sentinel address
- * that holds the arch's trap. This is a stand-in for the real publish
- * path through execmem and the jit protocol, which will replace the flat
- * memory. `run` throws `EFAULT` when the code faults or stops anywhere but
- * at the sentinel, `E2BIG` when it runs out of steps.
+ * runtime's native helpers, a callx table and the maps and variables of
+ * `options.env` (resolved into the program as the kernel's verifier
+ * does, `EINVAL` for unknown ones). {@link BpfJitProgram.run} then runs
+ * it on a one-CPU {@link FlatMemory} with `isa`: the helpers, the table,
+ * the code, the data area in its initial state, a machine stack and a
+ * copy of `mem` are placed per the layout, r1 = the block's address (0
+ * when empty), r2 = its length, and the code is called as a C function
+ * returning to a sentinel address that holds the arch's trap. This is the
+ * flat-memory stand-in for `bpfJitDriver`'s path through execmem and
+ * the jit protocol. `run` throws `ENOSYS` when a `callx` has no target,
+ * `EFAULT` when the code faults or stops anywhere else but at the
+ * sentinel, `E2BIG` when it runs out of steps.
  */
 export function prepareBpfJit<I, S extends IsaState>(
   program: readonly BpfInsn[],
@@ -159,7 +189,9 @@ export function prepareBpfJit<I, S extends IsaState>(
 ): BpfJitProgram {
   const layout = options.layout ?? defaultBpfJitLayout;
   const { helpers, table, env } = bpfConformanceEnv(runtime, layout, layout.code);
-  const image = backend.generate(program, env);
+  const data = bpfDataArea(options.env);
+  const resolved = resolveBpfPseudoLoads(program, options.env ?? {}, layout.data);
+  const image = backend.generate(resolved, env);
   const generic = isa as unknown as Isa<unknown, IsaState>;
   const [arg1, arg2] = runtime.argumentRegisters.map((r) => registerIndex(generic, r));
   const link =
@@ -177,6 +209,7 @@ export function prepareBpfJit<I, S extends IsaState>(
     memory.write(sentinel, runtime.trap);
     memory.map(stackTop - BPF_MACHINE_STACK, BPF_MACHINE_STACK);
     if (mem.length > 0) memory.write(vaFromBigint(layout.mem), mem);
+    if (data.bytes.length > 0) memory.write(vaFromBigint(layout.data), data.bytes);
 
     const state = isa.createState();
     const regs = state.regs;
@@ -196,6 +229,11 @@ export function prepareBpfJit<I, S extends IsaState>(
 
     const stop = runToException(isa, state, memory, { maxSteps });
     if (stop.reason === 'limit') fail('E2BIG', `JIT'd code exceeded ${maxSteps} steps`);
+    if (stop.reason === ExceptionCause.Breakpoint) {
+      checkBpfJitTrap(resolved, image, backend, stop.pc - vaFromBigint(layout.code), (name) =>
+        word64.toBigint(regs, 2 * registerIndex(generic, name)),
+      );
+    }
     if (stop.reason !== ExceptionCause.Breakpoint || stop.pc !== sentinel) {
       // Worded as the interpreter words its failures, so expected `-- error` texts match both.
       const why =

@@ -25,6 +25,29 @@ describe('verifyBpf accepts', () => {
     expect(() => verify('mov %r1, 2\ncall local f\nexit\nf:\nmov %r0, %r1\nexit')).not.toThrow();
     expect(() => verify('ldxb %r0, [%r1]\nadd %r0, %r2\nmov %r0, %r10\nexit')).not.toThrow();
   });
+
+  it('legacy packet loads, which set r0 and keep r6-r9', () => {
+    expect(() => verify('ldabsw 4\nexit')).not.toThrow();
+    expect(() => verify('mov %r6, 2\nldindh %r6, 1\nadd %r0, %r6\nexit')).not.toThrow();
+  });
+
+  it('map, variable and code addresses that the environment and program have', () => {
+    const env = { maps: [{ fd: 7, valueSize: 16 }], variables: [new Uint8Array(8)] };
+    const source = [
+      'lddw %r1, map_by_fd(7)',
+      'lddw %r2, map_val(map_by_fd(7)) + 15',
+      'lddw %r3, map_by_idx(0)',
+      'lddw %r4, map_val(map_by_idx(0)) + 8',
+      'lddw %r5, var_addr(0)',
+      'lddw %r6, code_addr(f)',
+      'call %r6',
+      'exit',
+      'f:',
+      'mov %r0, %r1',
+      'exit',
+    ].join('\n');
+    expect(() => verifyBpf(assembleBpf(source), { env })).not.toThrow();
+  });
 });
 
 describe('verifyBpf rejects, naming the instruction', () => {
@@ -36,8 +59,8 @@ describe('verifyBpf rejects, naming the instruction', () => {
     ],
     [
       'an unknown class/mode pair',
-      () => verifyRaw('0x0000000000000095\n0x0000000000000020'),
-      /instruction 1: unknown opcode 0x20/,
+      () => verifyRaw('0x0000000000000095\n0x0000000000000060'),
+      /instruction 1: unknown opcode 0x60/,
     ],
     ['exit in JMP32', () => verifyRaw('0x0000000000000096'), /instruction 0: unknown opcode 0x96/],
     [
@@ -86,9 +109,14 @@ describe('verifyBpf rejects, naming the instruction', () => {
       /instruction 0: incomplete lddw/,
     ],
     [
-      'lddw with a map pseudo source',
+      'lddw with a source past the pseudo forms',
+      () => verifyRaw('0x0000000100007018\n0x0000000000000000\n0x0000000000000095'),
+      /instruction 0: invalid source register for lddw: src 7 is not 0..6/,
+    ],
+    [
+      'lddw map_by_fd of an fd no map has',
       () => verifyRaw('0x0000000100001018\n0x0000000000000000\n0x0000000000000095'),
-      /instruction 0: invalid source register for lddw: src 1/,
+      /instruction 0: lddw map_by_fd: unknown map fd 1/,
     ],
     ['falling off the end', () => verify('mov %r0, 0'), /instruction 0: no exit at end of program/],
     [
@@ -148,6 +176,57 @@ describe('verifyBpf rejects, naming the instruction', () => {
       'a 32-bit op reading its destination',
       () => verify('add32 %r5, 1\nmov %r0, 0\nexit'),
       /instruction 0: invalid read of uninitialized register r5/,
+    ],
+    [
+      'a read of r1 after a legacy packet load',
+      () => verify('ldabsb 0\nmov %r0, %r1\nexit'),
+      /instruction 1: invalid read of uninitialized register r1/,
+    ],
+    [
+      'ldabs with a source register (a reserved field)',
+      () => verifyRaw('0x0000000000001020\n0x0000000000000095'),
+      /instruction 0: ldabs uses reserved fields: dst r0, offset 0, src r1 must be 0/,
+    ],
+    [
+      'ldind with a destination register',
+      () => verifyRaw('0x0000000000000340\n0x0000000000000095'),
+      /instruction 0: ldind uses reserved fields: dst r3, offset 0/,
+    ],
+    [
+      'a map index past the map array',
+      () => verify('lddw %r1, map_by_idx(0)\nmov %r0, 0\nexit'),
+      /instruction 0: lddw map_by_idx: unknown map index 0 \(0 maps\)/,
+    ],
+    [
+      'a map value offset outside the value',
+      () =>
+        verifyBpf(assembleBpf('lddw %r1, map_val(map_by_fd(3)) + 8\nmov %r0, 0\nexit'), {
+          env: { maps: [{ fd: 3, valueSize: 8 }] },
+        }),
+      /instruction 0: lddw map_val\(map_by_fd\): offset 8 is outside the 8-byte value of map 0/,
+    ],
+    [
+      'map_by_fd with a non-zero next_imm',
+      () =>
+        verifyBpf(readBpfRaw('0x0000000300001118\n0x0000000100000000\n0x00000000000000b7\n0x95'), {
+          env: { maps: [{ fd: 3, valueSize: 8 }] },
+        }),
+      /instruction 0: lddw map_by_fd: next_imm 1 must be 0/,
+    ],
+    [
+      'an unknown platform variable',
+      () => verify('lddw %r1, var_addr(2)\nmov %r0, 0\nexit'),
+      /instruction 0: lddw var_addr: unknown variable id 2 \(0 variables\)/,
+    ],
+    [
+      'a code address outside the program',
+      () => verify('lddw %r1, code_addr(+5)\nmov %r0, 0\nexit'),
+      /instruction 0: invalid call immediate: local call out of bounds: target 6 is outside 0..3/,
+    ],
+    [
+      'r6 inside a function callx may enter',
+      () => verify('mov %r6, 1\nlddw %r1, code_addr(f)\ncall %r1\nexit\nf:\nmov %r0, %r6\nexit'),
+      /instruction 5: invalid read of uninitialized register r6/,
     ],
   ];
   it.each(cases)('%s', (_, fn, message) => {

@@ -7,6 +7,7 @@ import {
   BPF_END,
   BPF_EXIT,
   BPF_FETCH,
+  BPF_IND,
   BPF_JA,
   BPF_JMP,
   BPF_JMP32,
@@ -18,15 +19,20 @@ import {
   BPF_ST,
   BPF_X,
   type BpfInsn,
+  bpfCodeAddressTargets,
+  bpfIsLegacyPacketLoad,
   fail,
 } from '@execmem/core';
 import { callxRegister, checkBpfEncoding, lddwTails } from './bpfEncodingCheck';
 import { conformanceHelpers } from './bpfHelpers';
+import { type BpfLoadEnv, checkBpfPseudoLoads } from './bpfLoadEnv';
 
 /** Options for {@link verifyBpf}. */
 export interface BpfVerifyOptions {
   /** Helper numbers `call N` may name; default those of the conformance helpers (5). */
   readonly helpers?: Iterable<number>;
+  /** The maps and variables `lddw` src 1, 2, 3, 5 and 6 may name; default none. */
+  readonly env?: BpfLoadEnv;
 }
 
 const bit = (reg: number): number => 1 << reg;
@@ -45,10 +51,17 @@ const R0 = bit(0);
  * - the last instruction is `exit` or `ja`, so execution cannot fall off
  *   the end;
  * - `call N` names a known helper;
+ * - a `lddw` map or variable form names a map fd, map index or variable
+ *   of `options.env` and a `map_val` offset inside the value; a
+ *   `code_addr` lands on an instruction (see `resolveBpfPseudoLoads`);
+ * - a legacy packet load (RFC 9669 §5.5) has its reserved fields zero;
  * - no path reads a register before writing it. On entry r1, r2 and r10
  *   are set; a function called with `call local` starts with r1–r5 (as
  *   passed) and r10; after any call r0 is set and r1–r5 are not, while
- *   r6–r9 survive.
+ *   r6–r9 survive. A legacy packet load sets r0 and, as the kernel's
+ *   `check_ld_abs` marks them, leaves r1–r5 unreadable: it may end the
+ *   program, or call into the runtime, like a helper. A `callx` may
+ *   enter any function whose address the program takes (`code_addr`).
  * Throws `EINVAL` with the instruction index and the rule.
  */
 export function verifyBpf(program: readonly BpfInsn[], options: BpfVerifyOptions = {}): void {
@@ -75,6 +88,7 @@ export function verifyBpf(program: readonly BpfInsn[], options: BpfVerifyOptions
       fail('EINVAL', `instruction ${pc}: call to unknown helper ${insn.imm}`);
     }
   });
+  checkBpfPseudoLoads(program, options.env);
   checkInitialized(program);
 }
 
@@ -93,6 +107,7 @@ function checkInitialized(program: readonly BpfInsn[]): void {
       work.push(to);
     }
   };
+  const codeTargets = bpfCodeAddressTargets(program);
   flow(0, bit(1) | bit(2) | FP);
   while (work.length > 0) {
     const pc = work.pop()!;
@@ -106,7 +121,8 @@ function checkInitialized(program: readonly BpfInsn[]): void {
     for (let reg = 0; reg <= BPF_REG_FP; reg++) if (reads & bit(reg)) need(reg);
     const after = mask | writes;
     if (insn.cls === BPF_LD) {
-      flow(pc + 2, after);
+      if (bpfIsLegacyPacketLoad(insn)) flow(pc + 1, (mask & ~ARGS) | R0);
+      else flow(pc + 2, after);
       continue;
     }
     if (insn.cls !== BPF_JMP && insn.cls !== BPF_JMP32) {
@@ -117,6 +133,7 @@ function checkInitialized(program: readonly BpfInsn[]): void {
     if (insn.op === BPF_CALL) {
       if (insn.source !== BPF_X && insn.src === BPF_PSEUDO_CALL)
         flow(pc + 1 + insn.imm, (mask & ARGS) | FP);
+      if (insn.source === BPF_X) for (const t of codeTargets) flow(t, (mask & ARGS) | FP);
       flow(pc + 1, (mask & ~ARGS) | R0);
       continue;
     }
@@ -148,7 +165,8 @@ function registerUse(insn: BpfInsn): { reads: number; writes: number } {
       if (insn.op === BPF_JA) return { reads: 0, writes: 0 };
       return { reads: dst | (insn.source === BPF_X ? src : 0), writes: 0 };
     case BPF_LD:
-      return { reads: 0, writes: dst };
+      if (!bpfIsLegacyPacketLoad(insn)) return { reads: 0, writes: dst };
+      return { reads: insn.mode === BPF_IND ? src : 0, writes: R0 };
     case BPF_LDX:
       return { reads: src, writes: dst };
     case BPF_ST:

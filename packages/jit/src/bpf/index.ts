@@ -13,5 +13,6 @@ export * from './bpfHelpers';
 export * from './bpfInterpreter';
 export * from './bpfJitDriver';
 export * from './bpfJitTarget';
+export * from './bpfLoadEnv';
 export * from './bpfRawReader';
 export * from './bpfVerifier';

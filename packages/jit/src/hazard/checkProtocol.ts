@@ -5,10 +5,11 @@
  * protocol promised the new code.
  *
  * The machine: CPU 0 is the writer; it runs no code and performs one
- * protocol action per IPI it sends itself, so the scheduler interleaves
- * the protocol with the executors' instructions. Every other CPU runs the
- * executor: it calls the target once (old code), waits for the flag the
- * writer sets after the last step (the promise), and calls the target again.
+ * protocol action per IPI it sends itself (`driveProtocol`), so the
+ * scheduler interleaves the protocol with the executors' instructions.
+ * Every other CPU runs the executor: it calls the target once (old code),
+ * waits for the flag the writer sets after the last step (the promise),
+ * and calls the target again.
  *
  * @module
  */
@@ -19,11 +20,13 @@ import {
   Counter,
   CpuStatus,
   createMachine,
+  type Decoded,
   ExceptionCause,
   type ExploreOptions,
   explore,
   fail,
   findRegion,
+  hex,
   type IsaState,
   type Machine,
   PROT_EXEC,
@@ -32,23 +35,21 @@ import {
   seededChooser,
   setMemoryRox,
   vaFromBigint,
+  vaToBigint,
 } from '@execmem/core';
 import { emulateInstruction } from '../patch/emulateInstruction';
-import {
-  createProtocolRun,
-  type ProtocolRun,
-  performStep,
-  protocolDone,
-} from '../publish/protocolRun';
+import { createProtocolRun, driveProtocol, type ProtocolRun } from '../publish/protocolRun';
 import type { ProtocolStep } from '../publish/protocolStep';
 
 /** The code the executors run. Sources are GNU assembly for the arch. */
 export interface ExecutorProgram {
   /**
    * The executor, with `{{target}}`, `{{flag}}`, `{{result}}` and
-   * `{{stack}}` (the top of a private stack) replaced by hexadecimal addresses: it calls `target`, stores the register the
-   * target sets at `result`, waits until the 8-byte `flag` is nonzero,
-   * calls `target` again and stores the register at `result + 8`.
+   * `{{stack}}` (the top of a private stack) replaced by hexadecimal
+   * addresses: it calls the target (at `target`, or an entry point an
+   * expression computes from it), stores the register the target sets at
+   * `result`, waits until the 8-byte `flag` is nonzero, calls the target
+   * again and stores the register at `result + 8`.
    */
   readonly executor: string;
   /** The target's code before the protocol (sets the register to `oldValue`). */
@@ -134,15 +135,29 @@ export interface ProtocolOutcome {
 
 const PAGE = 4096n;
 
-function hex(v: bigint): string {
-  return `0x${v.toString(16)}`;
+/**
+ * Everything a protocol machine needs that does not depend on the chooser:
+ * addresses and assembled bytes, computed once per check so the explorer's
+ * re-runs only build and fill the machine.
+ */
+interface ProtocolImage {
+  readonly code: bigint;
+  readonly target: bigint;
+  readonly data: bigint;
+  readonly site: bigint;
+  readonly oldCode: Uint8Array;
+  /** The bytes the protocol writes at the site (the whole new code, or the site's instruction). */
+  readonly newBytes: Uint8Array;
+  /** The site's new instruction, which a CPU trapping there emulates; null for a publish. */
+  readonly decoded: Decoded<unknown> | null;
+  readonly trap: Uint8Array | undefined;
+  /** Per CPU (index 0, the writer, empty): the executor's origin and bytes. */
+  readonly executors: readonly { readonly origin: bigint; readonly bytes: Uint8Array }[];
 }
 
-/** Builds the machine of {@link checkProtocol} with `chooser`, every CPU started. */
-export function buildProtocolMachine<I, S extends IsaState>(
-  options: CheckProtocolOptions<I, S>,
-  chooser: Chooser,
-): ProtocolMachine<I, S> {
+const resultOf = (data: bigint, cpu: number) => data + BigInt(16 * cpu);
+
+function protocolImage<I, S extends IsaState>(options: CheckProtocolOptions<I, S>): ProtocolImage {
   const { arch, cpus, executors } = options;
   if (!Number.isInteger(cpus) || cpus < 2 || cpus > 8) {
     fail('EINVAL', `CPU count ${cpus} is not in 2..8 (a writer and at least one executor)`);
@@ -159,7 +174,44 @@ export function buildProtocolMachine<I, S extends IsaState>(
     fail('EINVAL', `no instruction of the new code starts at site offset ${offset}`);
   }
   const site = target + BigInt(offset);
-  const newBytes = decoded ? newCode.slice(offset, offset + decoded.length) : newCode;
+  return {
+    code,
+    target,
+    data,
+    site,
+    oldCode: arch.isa.assemble(executors.oldCode, { origin: target }).bytes,
+    newBytes: decoded ? newCode.slice(offset, offset + decoded.length) : newCode,
+    decoded: decoded as Decoded<unknown> | null,
+    trap: options.trap ? arch.isa.assemble(options.trap, { origin: site }).bytes : undefined,
+    executors: Array.from({ length: cpus }, (_, c) => {
+      const origin = code + BigInt(0x200 * c);
+      if (c === 0) return { origin, bytes: new Uint8Array(0) };
+      const source = executors.executor
+        .replaceAll('{{target}}', hex(target))
+        .replaceAll('{{flag}}', hex(data))
+        .replaceAll('{{result}}', hex(resultOf(data, c)))
+        .replaceAll('{{stack}}', hex(data + PAGE - BigInt(0x100 * c)));
+      return { origin, bytes: arch.isa.assemble(source, { origin }).bytes };
+    }),
+  };
+}
+
+/** Builds the machine of {@link checkProtocol} with `chooser`, every CPU started. */
+export function buildProtocolMachine<I, S extends IsaState>(
+  options: CheckProtocolOptions<I, S>,
+  chooser: Chooser,
+): ProtocolMachine<I, S> {
+  return instantiate(options, protocolImage(options), chooser);
+}
+
+function instantiate<I, S extends IsaState>(
+  options: CheckProtocolOptions<I, S>,
+  image: ProtocolImage,
+  chooser: Chooser,
+): ProtocolMachine<I, S> {
+  const { arch, cpus } = options;
+  const { code, target, data, site, decoded } = image;
+  const sitePc = vaFromBigint(site);
   const machine: Machine<I, S> = createMachine({
     arch,
     cpus,
@@ -168,24 +220,19 @@ export function buildProtocolMachine<I, S extends IsaState>(
     ...(options.systemRegisters ? { systemRegisters: options.systemRegisters } : {}),
     onTrap: (e) =>
       // A CPU reaching the site while it holds the trap emulates the new instruction (poke_int3_handler).
-      e.cause === ExceptionCause.Breakpoint && decoded && e.pc === vaFromBigint(site)
-        ? emulateInstruction(machine, e.cpu, e.pc, decoded)
+      e.cause === ExceptionCause.Breakpoint && decoded && e.pc === sitePc
+        ? emulateInstruction(machine, e.cpu, e.pc, decoded as Decoded<I>)
         : 'stop',
   });
-  machine.mapNew(code, Number(PAGE), PROT_READ | PROT_EXEC);
-  machine.mapNew(target, Number(PAGE), PROT_READ | PROT_EXEC);
+  // Fresh executable frames are instruction memory already (mapNew), so the
+  // images go straight into them, as `load` would put them.
+  const codePa = machine.mapNew(code, Number(PAGE), PROT_READ | PROT_EXEC);
+  const targetPa = machine.mapNew(target, Number(PAGE), PROT_READ | PROT_EXEC);
   machine.mapNew(data, Number(PAGE), PROT_READ | PROT_WRITE);
-  machine.load(target, arch.isa.assemble(executors.oldCode, { origin: target }).bytes);
-  const flag = data;
-  const resultOf = (cpu: number) => data + BigInt(16 * cpu);
+  machine.memory.writeBytes(targetPa, image.oldCode);
   for (let c = 1; c < cpus; c++) {
-    const origin = code + BigInt(0x200 * c);
-    const source = executors.executor
-      .replaceAll('{{target}}', hex(target))
-      .replaceAll('{{flag}}', hex(flag))
-      .replaceAll('{{result}}', hex(resultOf(c)))
-      .replaceAll('{{stack}}', hex(data + PAGE - BigInt(0x100 * c)));
-    machine.load(origin, arch.isa.assemble(source, { origin }).bytes);
+    const { origin, bytes } = image.executors[c];
+    machine.memory.writeBytes(codePa + Number(origin - code), bytes);
     machine.start(c, origin);
   }
   const run = createProtocolRun(
@@ -194,25 +241,20 @@ export function buildProtocolMachine<I, S extends IsaState>(
       writer: 0,
       exec: site,
       write: site,
-      bytes: newBytes,
-      ...(options.trap ? { trap: arch.isa.assemble(options.trap, { origin: site }).bytes } : {}),
+      bytes: image.newBytes,
+      ...(image.trap ? { trap: image.trap } : {}),
       protect: () => setMemoryRox(machine.kernel, target, 1),
     },
     cpus,
   );
   let promised = false;
-  const act = (): void => {
-    if (promised) return;
-    performStep(machine, run);
-    if (protocolDone(run)) {
-      // The promise: from here on every executor that sees the flag must run the new code.
-      const one = new Uint8Array(8);
-      one[0] = 1;
-      machine.poke(0, flag, one);
-      promised = true;
-    } else machine.ipis.send(0, act);
-  };
-  machine.ipis.send(0, act);
+  driveProtocol(machine, run, () => {
+    // The promise: from here on every executor that sees the flag must run the new code.
+    const one = new Uint8Array(8);
+    one[0] = 1;
+    machine.poke(0, data, one);
+    promised = true;
+  });
   const word = (va: bigint) => {
     const b = machine.read(va, 8);
     return new DataView(b.buffer, b.byteOffset).getBigUint64(0, true).toString();
@@ -223,7 +265,7 @@ export function buildProtocolMachine<I, S extends IsaState>(
     promised: () => promised,
     outcome: () => ({
       results: Array.from({ length: cpus - 1 }, (_, i) => {
-        const r = resultOf(i + 1);
+        const r = resultOf(data, i + 1);
         return [word(r), word(r + 8n)] as const;
       }),
       torn: machine.counters.values[Counter.tornFetches] > 0,
@@ -231,7 +273,7 @@ export function buildProtocolMachine<I, S extends IsaState>(
         .filter((c) => c.status === CpuStatus.Stopped && c.stopEvent !== undefined)
         .map(
           (c) =>
-            `CPU ${c.id}: ${String(c.stopEvent?.cause)} at ${hex(BigInt(c.stopEvent?.pc ?? 0))}`,
+            `CPU ${c.id}: ${String(c.stopEvent?.cause)} at ${hex(vaToBigint(c.stopEvent?.pc ?? 0))}`,
         ),
     }),
   };
@@ -269,6 +311,8 @@ export function checkProtocol<I, S extends IsaState>(
   options: CheckProtocolOptions<I, S>,
 ): ProtocolCheck {
   const maxSteps = options.maxSteps ?? 2000;
+  const image = protocolImage(options);
+  const build = (chooser: Chooser) => instantiate(options, image, chooser);
   const finish = (p: ProtocolMachine<I, S>): ProtocolOutcome => {
     p.machine.run({ maxSteps });
     return p.outcome();
@@ -288,7 +332,7 @@ export function checkProtocol<I, S extends IsaState>(
     const seen = new Map<string, { outcome: ProtocolOutcome; trace: readonly number[] }>();
     for (let i = 0; i < runs; i++) {
       const chooser = seededChooser(seed + i, { record: true });
-      const outcome = finish(buildProtocolMachine(options, chooser));
+      const outcome = finish(build(chooser));
       const key = JSON.stringify(outcome);
       if (!seen.has(key)) seen.set(key, { outcome, trace: [...chooser.trace] });
     }
@@ -302,14 +346,19 @@ export function checkProtocol<I, S extends IsaState>(
   }
   const result = explore<ProtocolMachine<I, S>, ProtocolOutcome>(
     {
-      start: (chooser) => buildProtocolMachine(options, chooser),
+      start: build,
       finish,
       fingerprint(p) {
         const f = p.machine.fingerprint();
         if (f === undefined) return undefined;
-        // Host-side protocol progress and the torn-fetch counter are state the machine does not hash.
+        // Host-side protocol progress and the torn-fetch counter are state the machine does not
+        // hash: the step, the write offset, whether the step's IPIs are out and how many are
+        // still pending (the same step before its IPIs and after them differ), and the statuses
+        // stop_machine saved.
+        const { run } = p;
         const torn = p.machine.counters.values[Counter.tornFetches] > 0 ? 1 : 0;
-        return `${f}|${p.run.step}|${p.run.written}|${p.promised() ? 1 : 0}|${torn}`;
+        const batch = run.batch === undefined ? -1 : run.batch.pending;
+        return `${f}|${run.step}|${run.site}|${run.written}|${batch}|${run.saved.join(',')}|${p.promised() ? 1 : 0}|${torn}`;
       },
     },
     options.bounds,

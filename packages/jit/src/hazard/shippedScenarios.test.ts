@@ -30,10 +30,18 @@ describe('shipped protocol scenarios, exhaustive with 2 CPUs', () => {
         const p = buildProtocolMachine(r.options, replayChooser(h.trace));
         p.machine.run({ maxSteps: 2000 });
         const o = p.outcome();
-        expect(o.torn || o.results.some(([, after]) => after === '1')).toBe(true);
+        const newValue = String(r.options.executors.newValue);
+        expect(o.torn || o.faults.length > 0 || o.results.some(([, a]) => a !== newValue)).toBe(
+          true,
+        );
       } else expect(r.check.hazards).toEqual([]);
     });
   }
+
+  it('patch-x86_64-call-no-int3 fetches the call torn', () => {
+    const r = runScenario('patch-x86_64-call-no-int3', resolve);
+    expect(r.check.hazards.map((h) => h.kind)).toContain('torn');
+  });
 
   it('rejects an unknown scenario name with ENOENT naming it', () => {
     try {

@@ -48,14 +48,19 @@ export interface ProtocolScenario {
   readonly expect: 'safe' | 'hazard';
 }
 
-/** A static key: the site's NOP becomes a branch to the new code. */
+/**
+ * A static key: the site's NOP becomes a branch to the new code. `gap`
+ * (a directive, default none) goes before the branch target, to push it
+ * out of short-branch range where the NOP is longer than a short branch.
+ */
 function staticKey(
   nop: string,
   jump: string,
   set: (v: number) => string,
   ret: string,
+  gap = '',
 ): ExecutorProgram {
-  const body = (site: string) => `${site}\n${set(1)}\n${ret}\nenabled:\n${set(2)}\n${ret}`;
+  const body = (site: string) => `${site}\n${set(1)}\n${ret}\n${gap}\nenabled:\n${set(2)}\n${ret}`;
   return {
     executor: '',
     oldCode: body(nop),
@@ -67,6 +72,34 @@ function staticKey(
 
 const ARM64_KEY = staticKey('nop', 'b enabled', (v) => `mov x19, #${v}`, 'ret');
 const RISCV_KEY = staticKey('nop', 'j enabled', (v) => `li s0, ${v}`, 'ret');
+// x86 jump labels are a 5-byte NOP and a JMP rel32 (arch_jump_label_transform).
+const X86_KEY = staticKey(
+  '.byte 0x0f, 0x1f, 0x44, 0x00, 0x00',
+  'jmp enabled',
+  (v) => `mov $${v}, %ebx`,
+  'ret',
+  '.p2align 8',
+);
+
+/**
+ * x86 live call patching (static_call, ftrace): the call at offset 15 goes
+ * from `one` to `two`, and the executors call it directly. It crosses the
+ * 16-byte fetch block and the 8-byte store chunk at offset 16 (so the int3
+ * batch writes its tail in one chunk), and the two calls differ in every
+ * displacement byte, so a fetch concurrent with a plain write can see it
+ * torn.
+ */
+const X86_CALL_SITE = 15;
+function x86Call(callee: string): string {
+  return `one:\nmov $1, %ebx\nret\n.byte 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc\nsite:\ncall ${callee}\nret\ntwo:\nmov $2, %ebx\nret`;
+}
+const X86_CALL: ExecutorProgram = {
+  executor: EXECUTOR_PROGRAMS.x86_64.executor.replace('{{target}}', `{{target}}+${X86_CALL_SITE}`),
+  oldCode: x86Call('one'),
+  newCode: x86Call('two'),
+  oldValue: 1n,
+  newValue: 2n,
+};
 
 /** Every shipped scenario. */
 export const shippedScenarios: readonly ProtocolScenario[] = [
@@ -176,6 +209,44 @@ export const shippedScenarios: readonly ProtocolScenario[] = [
     program: { ...RISCV_KEY, executor: EXECUTOR_PROGRAMS.riscv64.executor },
     site: 0,
     expect: 'safe',
+  },
+  {
+    name: 'patch-x86_64-static-key',
+    description:
+      'x86 static key (5-byte NOP to JMP rel32): the int3 batch, sync_core on every CPU after each write',
+    arch: 'x86_64',
+    archOptions: {},
+    kind: 'patch',
+    omit: [],
+    program: { ...X86_KEY, executor: EXECUTOR_PROGRAMS.x86_64.executor },
+    site: 0,
+    trap: 'int3',
+    expect: 'safe',
+  },
+  {
+    name: 'patch-x86_64-call',
+    description:
+      'x86 live 5-byte call retargeted with the int3 batch: a CPU reaching the site meanwhile emulates the new call',
+    arch: 'x86_64',
+    archOptions: {},
+    kind: 'patch',
+    omit: [],
+    program: X86_CALL,
+    site: X86_CALL_SITE,
+    trap: 'int3',
+    expect: 'safe',
+  },
+  {
+    name: 'patch-x86_64-call-no-int3',
+    description:
+      'x86 live 5-byte call rewritten in place without the int3 protocol: a concurrent fetch sees it torn',
+    arch: 'x86_64',
+    archOptions: {},
+    kind: 'patch',
+    omit: ['*'],
+    program: X86_CALL,
+    site: X86_CALL_SITE,
+    expect: 'hazard',
   },
 ];
 

@@ -52,9 +52,11 @@ export function choosePatchProtocol<I, S extends IsaState>(
 const syncAll = (arch: Arch<unknown, IsaState>) => syncSteps(arch.fetchRules);
 
 /**
- * The steps patching one site of `length` bytes with `protocol` on `arch`
- * (run them with `createProtocolRun` against the site). `EINVAL` for an
- * empty site, or for the int3 protocol with a trap longer than the site.
+ * The steps patching sites of at most `length` bytes with `protocol` on
+ * `arch` (run them with `createProtocolRun` against the sites: each write
+ * step covers every site, so a batch has the synchronization rounds of one
+ * site). `EINVAL` for an empty site, or for the int3 protocol with a trap
+ * longer than the site.
  */
 export function patchSteps<I, S extends IsaState>(
   arch: Arch<I, S>,

@@ -150,6 +150,41 @@ describe('static keys flipped under running CPUs', () => {
   });
 });
 
+describe('patchText batches its sites into one protocol run', () => {
+  for (const c of CASES) {
+    it(`${c.arch.name} (${c.protocol}): 8 sites take the synchronization rounds of 1`, () => {
+      const nop = c.arch.isa.assemble(c.arch.patching.jumpLabel?.nop ?? '', {
+        compressed: false,
+      }).bytes;
+      const rounds = [1, 8].map((n) => {
+        const { machine, site, target } = setup(c);
+        machine.run({ maxSteps: 200 });
+        // The slot the CPUs run, and n - 1 more past the loop's end, in the same page.
+        const sites = [{ addr: site, target }];
+        for (let i = 1; i < n; i++) {
+          const addr = site + 0x800n + BigInt(16 * i);
+          machine.poke(0, addr, nop);
+          sites.push({ addr, target: site });
+        }
+        const key = defineStaticKey(machine, sites);
+        const ipis = machine.counters.values[Counter.ipis];
+        const r = staticKeyEnable(key);
+        if (r === undefined) return expect.unreachable();
+        // A round is one IPI to each of the two other CPUs; the writer's self-scheduling sends none.
+        expect(machine.counters.values[Counter.ipis] - ipis).toBe(2 * r.syncRounds);
+        sites.forEach((s, i) => {
+          expect(machine.read(s.addr, key.jumps[i].length)).toEqual(key.jumps[i]);
+        });
+        machine.run({ maxSteps: 2000 });
+        expect(machine.cpus[1].state.regs[2 * c.value]).toBe(2);
+        return r.syncRounds;
+      });
+      // x86: text_poke_sync after the INT3s, the tails and the first bytes; else one stop_machine or kick.
+      expect(rounds).toEqual(c.protocol === 'int3' ? [3, 3] : [1, 1]);
+    });
+  }
+});
+
 describe('patchText input validation', () => {
   const c = CASES[0];
   const expectEinval = (f: () => unknown, text: string) => {

@@ -4,7 +4,10 @@
  * `finalize` makes it executable and performs exactly the arch's
  * {@link publishSteps}, `jitTextFree` releases it. This answers the
  * question of the June 2023 `jit_text_alloc()` thread for each arch and
- * strategy.
+ * strategy. The memory comes from the machine's execmem allocator, as the
+ * kernel's JITs get it: read/write pages made ROX at the end
+ * (`execmem_alloc_rw` + `execmem_restore_rox`), or a ROX cache filled with
+ * traps and written by text poke (`bpf_prog_pack`).
  *
  * @module
  */
@@ -12,6 +15,7 @@
 import {
   Counter,
   CpuStatus,
+  type ExecmemType,
   fail,
   findRegion,
   type IsaState,
@@ -19,13 +23,23 @@ import {
   PAGE_SIZE,
   PROT_READ,
   PROT_WRITE,
-  setMemoryRox,
-  setMemoryX,
   type WxAuditor,
 } from '@execmem/core';
-import { createProtocolRun, performStep, protocolDone } from './protocolRun';
+import { createExecmem, type Execmem } from '@execmem/execmem';
+import { createProtocolRun, runProtocol } from './protocolRun';
 import type { ProtocolStep } from './protocolStep';
 import { PUBLISH_STRATEGIES, type PublishStrategy, publishSteps } from './publishSteps';
+
+/**
+ * The execmem type each strategy allocates: module-style code is module
+ * text; the ROX cache and the dual mapping serve JIT code, which the
+ * kernel allocates as `EXECMEM_BPF`.
+ */
+export const JIT_TEXT_TYPES: Readonly<Record<PublishStrategy, ExecmemType>> = {
+  rwThenRox: 'moduleText',
+  roxCacheTextPoke: 'bpf',
+  dualMapping: 'bpf',
+};
 
 /** Options of {@link jitTextAlloc}. */
 export interface JitTextOptions {
@@ -35,6 +49,12 @@ export interface JitTextOptions {
   readonly cpu?: number;
   /** For `dualMapping`: the auditor to register the intentional alias with. */
   readonly wxAuditor?: WxAuditor;
+  /**
+   * The allocator; default one {@link jitTextExecmem} creates for the
+   * machine on first use. `roxCacheTextPoke` writes through its text-poke
+   * path.
+   */
+  readonly execmem?: Execmem;
 }
 
 /** What {@link JitTextHandle.finalize} did. */
@@ -55,7 +75,7 @@ export interface JitFreeReport {
 export interface JitTextHandle {
   /** The executable address. */
   readonly exec: bigint;
-  /** Bytes allocated (a whole number of pages). */
+  /** Bytes the handle spans: whole pages for the read/write strategies, the size asked for from a ROX cache. */
   readonly size: number;
   readonly strategy: PublishStrategy;
   /** `'writable'` until finalized, then `'finalized'`, then `'freed'`. */
@@ -66,55 +86,82 @@ export interface JitTextHandle {
   write(offset: number, bytes: Uint8Array): void;
   /** Makes the range executable and synchronizes every CPU; `EPERM` unless writable. */
   finalize(): FinalizeReport;
-  /** CPUs that jumped into the range before it was finalized and faulted there. */
+  /**
+   * CPUs that jumped into the range before it was finalized and stopped
+   * there: a fetch fault on a non-executable page, or the trap fill of a
+   * ROX cache.
+   */
   faults(): readonly number[];
 }
 
 interface Space {
-  next: bigint;
+  /** The lowest address an alias took so far (aliases grow down from the top of vmalloc). */
+  low: bigint;
   /** Frames that were ever executable: code may have been fetched from them. */
   readonly fetched: Set<number>;
 }
 
 const spaces = new WeakMap<object, Space>();
+const allocators = new WeakMap<object, Execmem>();
 
 function spaceOf<I, S extends IsaState>(machine: Machine<I, S>): Space {
   let s = spaces.get(machine);
   if (!s)
     spaces.set(
       machine,
-      (s = { next: findRegion(machine.arch.layout, 'modules').start, fetched: new Set() }),
+      (s = { low: findRegion(machine.arch.layout, 'vmalloc').end, fetched: new Set() }),
     );
   return s;
 }
 
-/** A free range of `size` bytes in the modules region (skipping anything already mapped). */
-function reserve<I, S extends IsaState>(
+/**
+ * The execmem allocator `jitTextAlloc` uses on `machine` by default:
+ * created on first use with the arch's execmem setup (seed 0) and the
+ * `roxCache` policy. `EINVAL` for an arch without execmem setup; `EEXIST`
+ * (from `createExecmem`) when the machine already has an allocator of its
+ * own, which callers then pass as `options.execmem`.
+ */
+export function jitTextExecmem<I, S extends IsaState>(machine: Machine<I, S>): Execmem {
+  let e = allocators.get(machine);
+  if (!e) {
+    const info = machine.arch.execmemArchSetup?.(0);
+    if (!info) fail('EINVAL', `arch "${machine.arch.name}" has no execmem setup`);
+    e = createExecmem(machine as unknown as Machine, info);
+    allocators.set(machine, e);
+  }
+  return e;
+}
+
+/**
+ * A free range of `size` bytes for a writable alias, taken from the top of
+ * the vmalloc region downwards (`vmap()`), away from execmem's first-fit
+ * areas at its bottom.
+ */
+function reserveAlias<I, S extends IsaState>(
   machine: Machine<I, S>,
   space: Space,
   size: number,
 ): bigint {
-  const region = findRegion(machine.arch.layout, 'modules');
-  for (let va = space.next; va + BigInt(size) <= region.end; va += BigInt(PAGE_SIZE)) {
+  const region = findRegion(machine.arch.layout, 'vmalloc');
+  const page = BigInt(PAGE_SIZE);
+  for (let va = space.low - BigInt(size); va >= region.start; va -= page) {
     let free = true;
     for (let off = 0; off < size && free; off += PAGE_SIZE)
       free = !machine.kernel.translate(va + BigInt(off));
     if (free) {
-      space.next = va + BigInt(size);
+      space.low = va;
       return va;
     }
   }
-  return fail(
-    'ENOMEM',
-    `no free ${size} bytes left in the modules region of ${machine.arch.layout.name}`,
-  );
+  return fail('ENOMEM', `no free ${size} bytes left for an alias in ${machine.arch.layout.name}`);
 }
 
 /**
- * Allocates `size` bytes of JIT text on `machine` for `options.strategy`:
- * the executable mapping exists but is not executable until
- * {@link JitTextHandle.finalize}. `EINVAL` for a bad size, strategy or CPU;
- * `ENOMEM` when the modules region is full.
+ * Allocates `size` bytes of JIT text on `machine` for `options.strategy`
+ * through execmem ({@link JIT_TEXT_TYPES}): no CPU can execute the new
+ * code until {@link JitTextHandle.finalize} (the read/write strategies'
+ * pages are not executable; a ROX cache holds only its trap fill).
+ * `EINVAL` for a bad size, strategy or CPU; `E2BIG`/`ENOMEM` from execmem.
  */
 export function jitTextAlloc<I, S extends IsaState>(
   machine: Machine<I, S>,
@@ -134,45 +181,46 @@ export function jitTextAlloc<I, S extends IsaState>(
   if (strategy === 'dualMapping' && !options.wxAuditor) {
     fail('EINVAL', 'the dualMapping strategy needs a wxAuditor to register its alias with');
   }
-  const pages = Math.ceil(size / PAGE_SIZE);
-  const bytes = pages * PAGE_SIZE;
+  const execmem = options.execmem ?? jitTextExecmem(machine);
+  const type = JIT_TEXT_TYPES[strategy];
+  const rox = strategy === 'roxCacheTextPoke';
+  const exec = rox ? execmem.execmemAlloc(type, size) : execmem.execmemAllocRw(type, size);
+  const bytes = rox ? size : Math.ceil(size / PAGE_SIZE) * PAGE_SIZE;
   const space = spaceOf(machine);
-  const exec = reserve(machine, space, bytes);
-  // rwThenRox writes through the executable address itself while it is RW; the others through an alias.
-  const pa = machine.mapNew(
-    exec,
-    bytes,
-    strategy === 'rwThenRox' ? PROT_READ | PROT_WRITE : PROT_READ,
-  );
-  let fetchedBefore = false;
-  for (let p = 0; p < pages; p++) fetchedBefore ||= space.fetched.has(pa / PAGE_SIZE + p);
+  // The frames, page by page (an area need not be physically contiguous).
+  const first = exec - (exec % BigInt(PAGE_SIZE));
+  const pages = Math.ceil(Number(exec + BigInt(bytes) - first) / PAGE_SIZE);
+  const frames = Array.from({ length: pages }, (_, p) => {
+    const t = machine.kernel.translate(first + BigInt(p * PAGE_SIZE));
+    return t === undefined ? -1 : Math.floor(Number(t.pa) / PAGE_SIZE);
+  });
+  const fetchedBefore = frames.some((f) => space.fetched.has(f));
   let alias: bigint | undefined;
-  let withdraw: (() => void) | undefined;
+  const withdraw: (() => void)[] = [];
   if (strategy === 'dualMapping') {
-    alias = reserve(machine, space, bytes);
-    machine.kernel.map(alias, BigInt(pa), BigInt(bytes), PROT_READ | PROT_WRITE);
-    withdraw = options.wxAuditor?.allowDualMapping(
-      BigInt(pa),
-      BigInt(bytes),
-      `JIT text at 0x${exec.toString(16)}`,
-    );
+    alias = reserveAlias(machine, space, bytes);
+    frames.forEach((f, p) => {
+      const pa = BigInt(f * PAGE_SIZE);
+      machine.kernel.map(
+        (alias as bigint) + BigInt(p * PAGE_SIZE),
+        pa,
+        BigInt(PAGE_SIZE),
+        PROT_READ | PROT_WRITE,
+      );
+      withdraw.push(
+        options.wxAuditor?.allowDualMapping(
+          pa,
+          BigInt(PAGE_SIZE),
+          `JIT text at 0x${exec.toString(16)}`,
+        ) ?? (() => {}),
+      );
+    });
   }
   const steps = publishSteps(machine.arch, strategy, { fetchedBefore });
   let state: JitTextHandle['state'] = 'writable';
-
-  function textPoke(offset: number, data: Uint8Array): void {
-    // text_poke_copy(): a temporary writable alias of the frames, removed after the copy.
-    const first = Math.floor(offset / PAGE_SIZE);
-    const last = Math.floor((offset + data.length - 1) / PAGE_SIZE);
-    const window = reserve(machine, space, (last - first + 1) * PAGE_SIZE);
-    const span = BigInt((last - first + 1) * PAGE_SIZE);
-    machine.kernel.map(window, BigInt(pa + first * PAGE_SIZE), span, PROT_READ | PROT_WRITE);
-    try {
-      machine.poke(cpu, window + BigInt(offset - first * PAGE_SIZE), data);
-    } finally {
-      machine.kernel.unmap(window, span);
-    }
-  }
+  let faultedBefore: readonly number[] | undefined;
+  const lo = machine.kernel.toEngine(exec);
+  const inside = (va: number) => va >= lo && va < lo + bytes;
 
   const handle: JitTextHandle = {
     exec,
@@ -196,12 +244,14 @@ export function jitTextAlloc<I, S extends IsaState>(
         );
       }
       if (data.length === 0) return;
-      if (strategy === 'roxCacheTextPoke') textPoke(offset, data);
+      // text_poke_copy(): a temporary writable alias of the ROX frames.
+      if (rox) execmem.port.textPoke(lo + offset, data);
       else machine.poke(cpu, (alias ?? exec) + BigInt(offset), data);
     },
     finalize() {
       if (state !== 'writable')
         fail('EPERM', `JIT text at 0x${exec.toString(16)} is already ${state}`);
+      faultedBefore = handle.faults();
       const ipis = machine.counters.values[Counter.ipis];
       const run = createProtocolRun(
         // The writes already happened, through the non-executable path.
@@ -211,43 +261,34 @@ export function jitTextAlloc<I, S extends IsaState>(
           exec,
           write: alias ?? exec,
           bytes: new Uint8Array(bytes),
-          protect: () =>
-            strategy === 'rwThenRox'
-              ? setMemoryRox(machine.kernel, exec, pages)
-              : setMemoryX(machine.kernel, exec, pages),
+          protect: () => execmem.execmemRestoreRox(exec, bytes),
         },
         machine.cpus.length,
       );
-      while (!protocolDone(run)) {
-        if (!performStep(machine, run))
-          machine.run({ until: () => (run.batch?.pending ?? 0) === 0 });
-      }
-      for (let p = 0; p < pages; p++) space.fetched.add(pa / PAGE_SIZE + p);
+      runProtocol(machine, run);
+      for (const f of frames) space.fetched.add(f);
       state = 'finalized';
       return { steps: run.steps, ipis: machine.counters.values[Counter.ipis] - ipis };
     },
     faults() {
+      if (faultedBefore !== undefined) return faultedBefore;
       return machine.cpus
-        .filter(
-          (c) =>
-            c.stopEvent?.cause === 'instructionFault' &&
-            BigInt(c.stopEvent.detail) >= BigInt.asUintN(48, exec) &&
-            BigInt(c.stopEvent.detail) < BigInt.asUintN(48, exec) + BigInt(bytes),
-        )
+        .filter((c) => {
+          const e = c.stopEvent;
+          if (c.status !== CpuStatus.Stopped || e === undefined) return false;
+          return e.cause === 'instructionFault' ? inside(e.detail) : inside(e.pc);
+        })
         .map((c) => c.id);
     },
   };
   freeing.set(handle, () => {
     if (state === 'freed') fail('EINVAL', `JIT text at 0x${exec.toString(16)} is already freed`);
-    const lo = Number(BigInt.asUintN(48, exec));
-    const inside = (pc: number) => pc >= lo && pc < lo + bytes;
     const cpusInside = machine.cpus
       .filter((c) => c.status !== CpuStatus.Stopped && (inside(c.state.pc) || inside(c.savedPc)))
       .map((c) => c.id);
-    machine.kernel.unmap(exec, BigInt(bytes));
-    if (alias !== undefined) machine.kernel.unmap(alias, BigInt(bytes));
-    withdraw?.();
-    machine.memory.freeFrames(pa / PAGE_SIZE, pages);
+    if (alias !== undefined) machine.kernel.unmap(alias, BigInt(pages * PAGE_SIZE));
+    for (const w of withdraw) w();
+    execmem.execmemFree(exec);
     state = 'freed';
     return { cpusInside };
   });

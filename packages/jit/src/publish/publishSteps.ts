@@ -21,14 +21,6 @@ export const PUBLISH_STRATEGIES: readonly PublishStrategy[] = [
   'dualMapping',
 ];
 
-/** The strategies that write through another mapping make the executable one executable at the end. */
-const executable: ProtocolStep = {
-  who: 'writer',
-  step: 'set_memory_x',
-  why: 'no CPU may execute the range before it is complete, so its executable mapping gains X last',
-  action: { kind: 'protect' },
-};
-
 /** The strategy's write and permission steps. */
 function mappingSteps(strategy: PublishStrategy): ProtocolStep[] {
   switch (strategy) {
@@ -52,10 +44,9 @@ function mappingSteps(strategy: PublishStrategy): ProtocolStep[] {
         {
           who: 'writer',
           step: 'text_poke_copy',
-          why: 'bpf_prog_pack style: the ROX cache is never writable; a temporary writable alias copies the code in',
+          why: 'bpf_prog_pack style: the ROX cache is never writable and holds only traps until a temporary writable alias copies the code in',
           action: { kind: 'write' },
         },
-        executable,
       ];
     case 'dualMapping':
       return [
@@ -65,7 +56,12 @@ function mappingSteps(strategy: PublishStrategy): ProtocolStep[] {
           why: 'dual mapping: the same frames are mapped RW at one address and RX at another (an intentional W^X alias)',
           action: { kind: 'write' },
         },
-        executable,
+        {
+          who: 'writer',
+          step: 'set_memory_rox',
+          why: 'no CPU may execute the range before it is complete, so its executable alias becomes read-only and executable last',
+          action: { kind: 'protect' },
+        },
       ];
     default:
       return fail(

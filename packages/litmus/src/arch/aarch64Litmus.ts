@@ -7,7 +7,7 @@
 
 import type { InsnContext, LitmusArch, LitmusRegister } from '../litmusArch';
 import type { LitmusCond, LitmusInsn, LitmusOperand, LitmusOrdering } from '../litmusInsn';
-import { aarch64Model } from '../model/aarch64Model';
+import { aarch64Model, BARRIER_CLASS } from '../model/aarch64Model';
 import {
   branchTarget,
   canonicalText,
@@ -42,22 +42,6 @@ const CONDS: Readonly<Record<string, LitmusCond>> = {
   CS: 'hs',
   HI: 'hi',
   LS: 'ls',
-};
-
-/** DMB/DSB option to herd's barrier class (`aarch64fences.cat`: full, ld, st). */
-const BARRIER_OPTION: Readonly<Record<string, 'SY' | 'LD' | 'ST'>> = {
-  SY: 'SY',
-  ISH: 'SY',
-  OSH: 'SY',
-  NSH: 'SY',
-  LD: 'LD',
-  ISHLD: 'LD',
-  OSHLD: 'LD',
-  NSHLD: 'LD',
-  ST: 'ST',
-  ISHST: 'ST',
-  OSHST: 'ST',
-  NSHST: 'ST',
 };
 
 const LOADS: Readonly<Record<string, LitmusOrdering>> = {
@@ -194,8 +178,8 @@ function parseInstruction(text: string, ctx: InsnContext): LitmusInsn {
     case 'DMB':
     case 'DSB': {
       expectOperands(ctx, ops, [1], 'option');
-      const o = BARRIER_OPTION[(ops[0] ?? '').toUpperCase()];
-      if (!o) ctx.fail(`unknown barrier option '${ops[0] ?? ''}'`);
+      const o = (ops[0] ?? '').toUpperCase();
+      if (!Object.hasOwn(BARRIER_CLASS, o)) ctx.fail(`unknown barrier option '${ops[0] ?? ''}'`);
       return { op: 'fence', fence: `${m}.${o}` };
     }
     case 'ISB':
@@ -252,4 +236,5 @@ export const aarch64Litmus: LitmusArch = {
   canonicalInstruction: (text) => canonicalText(text, 'upper'),
   isInstructionWord: (w) => ['NOP', 'ISB', 'RET', 'ERET'].includes(w.toUpperCase()),
   model: aarch64Model,
+  machine: { nop: 'NOP', halt: 'WFI', slotBytes: 4, exceptionLinkRegister: 'ELR_EL1' },
 };

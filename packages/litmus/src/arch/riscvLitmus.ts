@@ -224,4 +224,5 @@ export const riscvLitmus: LitmusArch = {
   canonicalInstruction: (text) => canonicalText(text, 'lower'),
   isInstructionWord: (w) => w.toLowerCase() === 'nop',
   model: riscvModel,
+  machine: { nop: 'nop', halt: 'wfi', slotBytes: 4 },
 };

@@ -210,4 +210,5 @@ export const x86Litmus: LitmusArch = {
     ['nop', 'ud2', 'int3', 'ret', 'cpuid', 'mfence'].includes(w.toLowerCase()),
   recordsBranches: true,
   model: x86Model,
+  machine: { nop: 'nop', halt: 'hlt', slotBytes: 8, absoluteLocations: true },
 };

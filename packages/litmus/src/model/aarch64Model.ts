@@ -9,8 +9,39 @@
  * @module
  */
 
+import { instrText, parseCodeAddress } from '../litmusValue';
 import { type EventSet, Relation, setComplement, setUnion } from '../relation';
-import { Derived, type Execution, type LitmusModel } from './execution';
+import { Derived, type ExecEvent, type Execution, type LitmusModel } from './execution';
+
+/**
+ * A DMB/DSB option's barrier class (`aarch64fences.cat`: `dmb.full = DMB.NSH |
+ * DMB.ISH | DMB.OSH | DMB.SY`, likewise `.ld` and `.st`). Barrier events are
+ * named as herd names them, `DMB.ISH`, `DSB.ST`, so the deprecation flags see the option.
+ */
+export const BARRIER_CLASS: Readonly<Record<string, 'SY' | 'LD' | 'ST'>> = {
+  SY: 'SY',
+  ISH: 'SY',
+  OSH: 'SY',
+  NSH: 'SY',
+  LD: 'LD',
+  ISHLD: 'LD',
+  OSHLD: 'LD',
+  NSHLD: 'LD',
+  ST: 'ST',
+  ISHST: 'ST',
+  OSHST: 'ST',
+  NSHST: 'ST',
+};
+
+/** `DMB.ISH` → `['DMB', 'ISH']`, or `undefined` for another event label. */
+function barrier(label: string): [string, string] | undefined {
+  const [kind, option] = label.split('.');
+  return (kind === 'DMB' || kind === 'DSB') &&
+    option !== undefined &&
+    Object.hasOwn(BARRIER_CLASS, option)
+    ? [kind, option]
+    : undefined;
+}
 
 /** The event sets `aarch64.cat` names, for one execution. */
 function eventSets(d: Derived) {
@@ -18,7 +49,13 @@ function eventSets(d: Derived) {
   const IF = d.set('IF', (e) => e.kind === 'IF');
   const ExpR = d.set('ExpR', (e) => e.kind === 'R');
   const W = d.set('W', (e) => e.kind === 'W');
-  const fence = (label: string) => d.set(label, (e) => e.kind === 'F' && e.label === label);
+  const fence = (name: string) => {
+    const [kind, cls] = name.split('.');
+    return d.set(name, (e) => {
+      const b = e.kind === 'F' ? barrier(e.label) : undefined;
+      return b !== undefined && b[0] === kind && BARRIER_CLASS[b[1]] === cls;
+    });
+  };
   return {
     n,
     IF,
@@ -53,7 +90,14 @@ function eventSets(d: Derived) {
   };
 }
 
-function consistent(x: Execution): boolean {
+/**
+ * True when `x` has a consistent completion (an orientation of DC-after and
+ * IC-after) whose `ob` satisfies `accept` (by default any does).
+ */
+function hasConsistentCompletion(
+  x: Execution,
+  accept: (ob: Relation, d: Derived) => boolean = () => true,
+): boolean {
   const d = new Derived(x);
   const s = eventSets(d);
   const { po, rf, co, addr, data, ctrl, rmw, int } = x;
@@ -192,7 +236,7 @@ function consistent(x: Execution): boolean {
   }
   const icToDsb = id(s.IC).seq(dsbOb);
   const icToIfb = id(s.IC).seq(ifbOb);
-  const acyclicWith = (dcAfter: Relation, icAfter: Relation): boolean => {
+  const acyclicWith = (dcAfter: Relation, icAfter: Relation): Relation | undefined => {
     // Instr-read-ordered-before = IC-after; [IC]; DSB-ob | IC-after; [IC]; IFB-ob (| ca if DIC, above)
     const instrReadOb = all(icAfter.seq(icToDsb), icAfter.seq(icToIfb));
     // IC-ob = [Imp & Instr & R]; po; [Imp & Instr & R]; Instr-read-ordered-before
@@ -214,13 +258,15 @@ function consistent(x: Execution): boolean {
       icCa,
     );
     // irreflexive ob as external
-    return ob.closure().irreflexive();
+    const closed = ob.closure();
+    return closed.irreflexive() ? closed : undefined;
   };
   // Every relation above grows with the pairs oriented so far, so a cycle with some pairs
   // oriented rules out every completion: search the orientations depth first and prune.
   const search = (k: number, dcAfter: Relation, icAfter: Relation): boolean => {
-    if (!acyclicWith(dcAfter, icAfter)) return false;
-    if (k === pairs.length) return true;
+    const ob = acyclicWith(dcAfter, icAfter);
+    if (!ob) return false;
+    if (k === pairs.length) return accept(ob, d);
     const [i, j, kind] = pairs[k] as [number, number, 'DC' | 'IC'];
     for (const [a, b] of [
       [i, j],
@@ -239,5 +285,94 @@ function has(set: EventSet, i: number): boolean {
   return ((set[i >>> 5] as number) & (1 << (i & 31))) !== 0;
 }
 
+/**
+ * Arm ARM B2.2.5: the instructions that may be concurrently modified and
+ * executed (both the old and the new one must be on it).
+ */
+const CMODX_LIST = new Set(['B', 'BL', 'BRK', 'HVC', 'ISB', 'NOP', 'SMC', 'SVC']);
+
+/** herd's `Restricted-CMODX`: a fetch or write of anything but an instruction on the list. */
+function restricted(e: ExecEvent): boolean {
+  const text = e.value === undefined ? undefined : instrText(e.value);
+  const mnemonic = text?.trim().split(/\s+/)[0]?.toUpperCase();
+  return mnemonic === undefined || !CMODX_LIST.has(mnemonic);
+}
+
+/**
+ * `aarch64.cat`: `flag ~empty CMODX-unordered-conflicts as violates-CMODX-requirements`,
+ * where a conflict is a fetch and a write of one location, one of them
+ * `Restricted-CMODX` (`Within-CMODX-List` under `-variant ifetch`), that
+ * `ob` orders neither way.
+ */
+function cmodxViolated(ob: Relation, d: Derived): boolean {
+  const { events, n, loc } = d.x;
+  for (let i = 0; i < n; i++) {
+    const f = events[i] as ExecEvent;
+    if (f.kind !== 'IF') continue;
+    for (let j = 0; j < n; j++) {
+      const w = events[j] as ExecEvent;
+      if (w.kind !== 'W' || !loc.has(i, j) || (!restricted(f) && !restricted(w))) continue;
+      if (!ob.has(i, j) && !ob.has(j, i)) return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * `aarch64util.cat`: `flag ~empty (((W \ IW) & Instr) * ((W \ IW) & Instr) \ loc)
+ * as Assuming-no-two-modified-instructions-are-on-the-same-cache-line`.
+ */
+function twoModifiedInstructions(x: Execution): boolean {
+  let first: string | undefined;
+  for (const e of x.events)
+    if (e.kind === 'W' && e.thread >= 0 && e.loc !== undefined && parseCodeAddress(e.loc)) {
+      if (first === undefined) first = e.loc;
+      else if (e.loc !== first) return true;
+    }
+  return false;
+}
+
+/**
+ * `aarch64fences.cat`'s deprecation flags: a DMB with a shareability argument,
+ * a DSB of loads or stores only with a scope.
+ */
+function deprecatedBarriers(x: Execution, raised: string[]): void {
+  const options = new Set<string>();
+  for (const e of x.events) {
+    const b = e.kind === 'F' ? barrier(e.label) : undefined;
+    if (b) options.add(`${b[0]}.${b[1]}`);
+  }
+  const any = (kind: string, names: readonly string[]) =>
+    names.some((o) => options.has(`${kind}.${o}`));
+  const scoped = ['NSH', 'ISH', 'OSH'];
+  if (any('DMB', [...scoped, ...scoped.map((o) => `${o}LD`), ...scoped.map((o) => `${o}ST`)]))
+    raised.push('Shareability-argument-for-DMB-is-deprecated');
+  if (
+    any(
+      'DSB',
+      scoped.map((o) => `${o}LD`),
+    )
+  )
+    raised.push('Maintenance-scope-for-DSB-LD-is-deprecated');
+  if (
+    any(
+      'DSB',
+      scoped.map((o) => `${o}ST`),
+    )
+  )
+    raised.push('Maintenance-scope-for-DSB-ST-is-deprecated');
+}
+
 /** `aarch64.cat` with `-variant ifetch,fatal`; `CacheType=IDC`/`DIC` select the IDC/DIC variants. */
-export const aarch64Model: LitmusModel = { name: 'aarch64.cat -variant ifetch,fatal', consistent };
+export const aarch64Model: LitmusModel = {
+  name: 'aarch64.cat -variant ifetch,fatal',
+  consistent: (x) => hasConsistentCompletion(x),
+  flags(x) {
+    const raised: string[] = [];
+    if (twoModifiedInstructions(x))
+      raised.push('Assuming-no-two-modified-instructions-are-on-the-same-cache-line');
+    if (hasConsistentCompletion(x, cmodxViolated)) raised.push('violates-CMODX-requirements');
+    deprecatedBarriers(x, raised);
+    return raised;
+  },
+};

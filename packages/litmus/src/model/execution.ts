@@ -77,4 +77,9 @@ export interface LitmusModel {
   readonly name: string;
   /** True when the model allows the execution. */
   consistent(x: Execution): boolean;
+  /**
+   * The flags (`flag ~empty … as NAME`) an execution the model allows
+   * raises, as herd names them; absent when the model defines none.
+   */
+  flags?(x: Execution): readonly string[];
 }

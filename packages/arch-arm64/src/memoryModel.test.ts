@@ -1,0 +1,117 @@
+import {
+  type Chooser,
+  createMachine,
+  exploreMachine,
+  PROT_EXEC,
+  PROT_GLOBAL,
+  PROT_READ,
+  PROT_WRITE,
+  word64,
+} from '@execmem/core';
+import { describe, expect, it } from 'vitest';
+import { arm64Arch } from './arm64Arch';
+import { arm64Storage } from './memoryModel';
+
+const TEXT = 0xffff800100000000n;
+const READER = TEXT + 0x100n;
+const DATA = 0xffff800100010000n;
+const FLAG = DATA + 0x40n;
+
+/**
+ * Message passing on two PEs, in A64 assembly (x1 = &data, x2 = &flag):
+ * PE0 stores 1 to data, `writerBarrier`, then 1 to flag; PE1 runs
+ * `reader`, which loads the flag into x4 and the data into x5. Returns
+ * every (x4, x5) PE1 can end with, and the state count.
+ */
+function messagePassing(writerBarrier: string, reader: string) {
+  const arch = arm64Arch();
+  const writer = arch.isa.assemble(
+    `mov x3, #0x1\nstr x3, [x1]\n${writerBarrier}\nstr x3, [x2]\nbrk #0x0\n`,
+  ).bytes;
+  const readerCode = arch.isa.assemble(`${reader}\nbrk #0x0\n`).bytes;
+  const build = (chooser: Chooser) => {
+    const m = createMachine({ arch, cpus: 2, chooser });
+    m.mapNew(TEXT, 4096, PROT_READ | PROT_EXEC | PROT_GLOBAL);
+    m.mapNew(DATA, 4096, PROT_READ | PROT_WRITE | PROT_GLOBAL);
+    m.load(TEXT, writer);
+    m.load(READER, readerCode);
+    for (const cpu of m.cpus) {
+      word64.fromBigint(cpu.state.regs, 2, DATA);
+      word64.fromBigint(cpu.state.regs, 4, FLAG);
+    }
+    m.start(0, TEXT);
+    m.start(1, READER);
+    return m;
+  };
+  const r = exploreMachine(build, (m) => {
+    const regs = m.cpus[1].state.regs;
+    return `${word64.toBigint(regs, 8)},${word64.toBigint(regs, 10)}`;
+  });
+  expect(r.complete).toBe(true);
+  return { outcomes: [...r.outcomes.values()].map((o) => o.outcome).sort(), states: r.states };
+}
+
+/** Flag seen, data not: the outcome message passing must rule out. */
+const WEAK = '1,0';
+const LOAD_FLAG = 'ldr x4, [x2]';
+const LOAD_DATA = 'ldr x5, [x1]';
+
+describe('arm64Storage (ARMv8 relaxed loads, exhaustive on two PEs)', () => {
+  it('keeps the arch name and orders loads by ISB after a control dependency', () => {
+    expect(arm64Storage).toMatchObject({
+      name: 'arm64',
+      loadOrder: 'relaxed',
+      ctrlIsbOrdersLoads: true,
+    });
+    expect(arm64Arch().storage).toBe(arm64Storage);
+  });
+
+  const cases: readonly [string, string, string, boolean][] = [
+    ['MP', '', `${LOAD_FLAG}\n${LOAD_DATA}`, true],
+    // Loads may be satisfied out of order (Arm ARM B2.3): the writer's barrier alone is not enough.
+    ['MP+dmb.st+po', 'dmb ishst', `${LOAD_FLAG}\n${LOAD_DATA}`, true],
+    ['MP+dmb.st+dmb.ld', 'dmb ishst', `${LOAD_FLAG}\ndmb ishld\n${LOAD_DATA}`, false],
+    ['MP+dmb.sy+dmb.sy', 'dmb ish', `${LOAD_FLAG}\ndmb ish\n${LOAD_DATA}`, false],
+    // An address dependency orders the loads even when it cannot change the address.
+    ['MP+dmb.st+addr', 'dmb ishst', `${LOAD_FLAG}\neor x6, x4, x4\nldr x5, [x1, x6]`, false],
+    // ... carried through other registers, but not by a register the flag never reached.
+    [
+      'MP+dmb.st+addr through add',
+      'dmb ishst',
+      `${LOAD_FLAG}\nadd x7, x4, #0x1\neor x6, x7, x7\nldr x5, [x1, x6]`,
+      false,
+    ],
+    [
+      'MP+dmb.st+po with an unrelated zero offset',
+      'dmb ishst',
+      `${LOAD_FLAG}\neor x6, x7, x7\nldr x5, [x1, x6]`,
+      true,
+    ],
+    ['MP+dmb.st+acq', 'dmb ishst', `ldar x4, [x2]\n${LOAD_DATA}`, false],
+    // A control dependency does not order a later load (it may be speculated) ...
+    ['MP+dmb.st+ctrl', 'dmb ishst', `${LOAD_FLAG}\ncbz x4, 1f\n1: ${LOAD_DATA}`, true],
+    // ... but with an ISB after the branch it does (B2.3.2, dependency-ordered-before).
+    ['MP+dmb.st+ctrlisb', 'dmb ishst', `${LOAD_FLAG}\ncbz x4, 1f\n1: isb\n${LOAD_DATA}`, false],
+    // The dependency may go through NZCV.
+    [
+      'MP+dmb.st+ctrlisb through flags',
+      'dmb ishst',
+      `${LOAD_FLAG}\ncmp x4, #0x1\nb.ne 1f\n1: isb\n${LOAD_DATA}`,
+      false,
+    ],
+    [
+      'MP+dmb.st+ctrl through flags',
+      'dmb ishst',
+      `${LOAD_FLAG}\ncmp x4, #0x1\nb.ne 1f\n1: ${LOAD_DATA}`,
+      true,
+    ],
+  ];
+  for (const [name, writerBarrier, reader, allowed] of cases) {
+    it(`${name}: flag without data is ${allowed ? 'Allowed' : 'Forbidden'}`, () => {
+      const { outcomes, states } = messagePassing(writerBarrier, reader);
+      console.info(`${name}: ${states} states, outcomes ${outcomes.join(' ')}`);
+      expect(outcomes).toContain('1,1');
+      expect(outcomes.includes(WEAK)).toBe(allowed);
+    });
+  }
+});
