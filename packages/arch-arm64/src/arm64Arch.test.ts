@@ -132,14 +132,12 @@ describe('arm64Arch', () => {
     });
     m.mapNew(TEXT, 4096, PROT_READ | PROT_EXEC | PROT_GLOBAL);
     m.load(TEXT, arch.isa.assemble('svc #0x0\nmov x10, #0x3\nbrk #0x0\n').bytes);
-    m.load(
-      handler,
-      arch.isa.assemble('mov x9, #0x7\nmsr elr_el1, x9\nmrs x11, elr_el1\neret\n').bytes,
-    );
+    m.load(handler, arch.isa.assemble('mov x9, #0x7\nmrs x11, elr_el1\neret\n').bytes);
     m.start(0, TEXT);
     m.run({ maxSteps: 20 });
     const regs = m.cpus[0].state.regs;
-    expect([9, 10, 11].map((r) => word64.toBigint(regs, 2 * r))).toEqual([7n, 3n, 7n]);
+    // Entry wrote the preferred return address, the SVC's successor, to ELR_EL1.
+    expect([9, 10, 11].map((r) => word64.toBigint(regs, 2 * r))).toEqual([7n, 3n, TEXT + 4n]);
     expect(m.cpus[0].stopEvent).toMatchObject({
       cause: ExceptionCause.Breakpoint,
       pc: m.kernel.toEngine(TEXT + 8n),

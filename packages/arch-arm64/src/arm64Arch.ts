@@ -12,6 +12,7 @@ import { arm64FetchRules, type CtrEl0, ctrEl0Value } from './fetchRules';
 import { arm64Isa } from './isa/arm64Isa';
 import type { Arm64Insn } from './isa/insn';
 import type { Arm64State } from './isa/state';
+import { SystemRegister } from './isa/systemRegisters';
 import { arm64FenceOrder, arm64Storage } from './memoryModel';
 import { arm64CpuProfile, arm64TlbBroadcast, arm64TlbOpEffect } from './mm/cpuProfile';
 import { arm64KernelLayout } from './mm/layout';
@@ -54,6 +55,8 @@ export function arm64Arch(options: Arm64ArchOptions = {}): Arch<Arm64Insn, Arm64
     // The preferred return address of SVC is the next instruction; of BRK, UDF and aborts the instruction itself (Arm ARM D1.10.1).
     resumeAfter: [ExceptionCause.SystemCall],
     systemRegisters: arm64SystemRegisters(ctr),
+    // ERET returns to ELR_EL1, which exception entry sets and a handler may change (Arm ARM C6.2.88).
+    exceptionLinkRegister: SystemRegister.ELR_EL1,
     patching: arm64PatchingRules,
     execmemArchSetup: (seed) => execmemArchSetup(seed, execmem),
     bpfJit: arm64BpfJit,

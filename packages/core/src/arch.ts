@@ -82,6 +82,13 @@ export interface Arch<I = unknown, S extends IsaState = IsaState> {
   fingerprintState?(state: S, h: StateHasher): void;
   /** System registers every CPU of a machine has. */
   readonly systemRegisters: readonly SystemRegisterDef[];
+  /**
+   * The system register exception entry writes the return address to and
+   * the exception return reads it from (arm64 `ELR_EL1`), so a handler can
+   * change where it returns. Absent: the return goes to the address saved
+   * at entry.
+   */
+  readonly exceptionLinkRegister?: number;
   /** Text-patching rules for `jit`. */
   readonly patching: PatchingRules;
   /** The arch's `execmem_arch_setup()`: its execmem ranges, placed from `seed` (KASLR). */

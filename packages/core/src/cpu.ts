@@ -9,6 +9,7 @@
  * @module
  */
 
+import { vaFromWords, vaHi, vaLo } from './address';
 import type { Arch, SystemRegisterDef } from './arch';
 import { atomicRmw } from './atomicRmw';
 import type { Chooser } from './chooser';
@@ -360,6 +361,14 @@ export class Cpu<I = unknown, S extends IsaState = IsaState> implements MemoryPo
     } else {
       this.savedPc = returnPc;
       this.state.pc = action.vector;
+      const link = ctx.arch.exceptionLinkRegister;
+      if (link !== undefined) {
+        // Exception entry writes the preferred return address (Arm ARM D1.10.1).
+        const t = this.tmp;
+        t[0] = vaLo(returnPc);
+        t[1] = vaHi(returnPc);
+        this.writeSystemRegister(link, t, 0);
+      }
     }
   }
 
@@ -553,6 +562,16 @@ export class Cpu<I = unknown, S extends IsaState = IsaState> implements MemoryPo
       // Not in a handler: there is no state to return to.
       this.exception(ExceptionCause.Undefined, 0);
       return;
+    }
+    const link = this.ctx.arch.exceptionLinkRegister;
+    if (link !== undefined && this.readSystemRegister(link, this.tmp, 0)) {
+      // The return goes where the link register says, as the handler left it (ERET).
+      const target = vaFromWords(this.tmp[0], this.tmp[1]);
+      if (target < 0) {
+        this.exception(ExceptionCause.Protection, 0);
+        return;
+      }
+      this.savedPc = target;
     }
     this.returning = true;
   }

@@ -47,8 +47,6 @@ export interface LitmusMachineTraits {
   readonly slotBytes: number;
   /** Instructions name locations (`movq $1,(x)`): the simulator writes their addresses instead. */
   readonly absoluteLocations?: boolean;
-  /** The system register exception return reads the return address from (`ELR_EL1`). */
-  readonly exceptionLinkRegister?: string;
 }
 
 /** One architecture's litmus front end and model. */

@@ -121,7 +121,7 @@ export function simulateLitmus(
   let hazards = 0;
   for (let k = 0; k < options.runs; k++) {
     const seed = runSeed(options.seed ?? 0, k);
-    const run = runOnce(test, front, arch, image, seed, maxSteps);
+    const run = runOnce(test, arch, image, seed, maxSteps);
     hazards += run.hazards;
     if (!run.finished) {
       unfinished++;
@@ -168,7 +168,6 @@ interface Run {
 /** One seeded run: build the machine, load the image, start every thread, run until idle. */
 function runOnce(
   test: LitmusTest,
-  front: LitmusArch,
   arch: Arch,
   image: LitmusImage,
   seed: number,
@@ -176,9 +175,6 @@ function runOnce(
 ): Run {
   const faults: string[][] = Array.from({ length: test.threads }, () => []);
   let hazards = 0;
-  const link = front.machine.exceptionLinkRegister;
-  const linkId = link ? arch.systemRegisters.find((r) => r.name === link)?.id : undefined;
-  const word = new Uint32Array(2);
   const machine: Machine = createMachine({
     arch,
     cpus: test.threads,
@@ -190,11 +186,6 @@ function runOnce(
       const cpu = machine.cpus[e.cpu];
       // herd's `fatal` variant: a fault without a handler, or in one, ends the thread.
       if (handler === undefined || !cpu || cpu.savedPc >= 0) return 'stop';
-      if (linkId !== undefined) {
-        // Exception entry writes the preferred return address to ELR_EL1 (Arm ARM D1.10.1).
-        word64.fromBigint(word, 0, vaToBigint(e.returnPc));
-        cpu.writeSystemRegister(linkId, word, 0);
-      }
       return { vector: vaFromBigint(handler) };
     },
     onHazard: () => {
@@ -218,18 +209,7 @@ function runOnce(
   image.entries.forEach((entry, t) => {
     machine.start(t, entry);
   });
-  // The core returns from an exception to the address it saved at entry; a handler that
-  // writes ELR_EL1 (`MSR ELR_EL1,X9`) chooses where ERET goes (Arm ARM C6.2.88 ERET).
-  const syncLink =
-    linkId === undefined || image.handlers.size === 0
-      ? undefined
-      : () => {
-          for (const cpu of machine.cpus)
-            if (cpu.savedPc >= 0 && cpu.readSystemRegister(linkId, word, 0))
-              cpu.savedPc = vaFromBigint(word64.toBigint(word, 0));
-          return false;
-        };
-  const outcome = machine.run({ maxSteps, ...(syncLink ? { until: syncLink } : {}) });
+  const outcome = machine.run({ maxSteps });
   return {
     finished: outcome.reason === 'idle',
     faults,

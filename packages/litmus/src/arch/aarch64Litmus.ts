@@ -236,5 +236,5 @@ export const aarch64Litmus: LitmusArch = {
   canonicalInstruction: (text) => canonicalText(text, 'upper'),
   isInstructionWord: (w) => ['NOP', 'ISB', 'RET', 'ERET'].includes(w.toUpperCase()),
   model: aarch64Model,
-  machine: { nop: 'NOP', halt: 'WFI', slotBytes: 4, exceptionLinkRegister: 'ELR_EL1' },
+  machine: { nop: 'NOP', halt: 'WFI', slotBytes: 4 },
 };
