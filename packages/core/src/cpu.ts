@@ -14,6 +14,7 @@ import type { Arch, SystemRegisterDef } from './arch';
 import { atomicRmw } from './atomicRmw';
 import type { Chooser } from './chooser';
 import { Counter, type Counters } from './counters';
+import type { IndependentMemory } from './independentMemory';
 import type { InstructionViews } from './instructionViews';
 import { FetchStatus } from './instructionViews';
 import type { IpiController } from './ipi';
@@ -103,6 +104,8 @@ export interface CpuContext<I, S extends IsaState> {
   readonly counters: Counters;
   readonly ipis: IpiController;
   readonly chooser: Chooser;
+  /** The memory declared independent, against which every access is checked. */
+  readonly independent: IndependentMemory;
   /** Translates `va` for an access needing `prot` (`PROT_EXEC` for fetch); the physical address, or -1 on a fault. */
   translate(cpu: number, va: number, prot: number): number;
   /** TLB maintenance requested by an instruction. */
@@ -149,6 +152,10 @@ export class Cpu<I = unknown, S extends IsaState = IsaState> implements MemoryPo
   /** `versionViews[n]`: a scratch view of `n` bytes for checking one version against the CMODX list. */
   private readonly versionViews: Uint8Array[];
   private trapCause: TrapCause | typeof NO_TRAP = NO_TRAP;
+  /** The current step touched something beyond independent memory (or nothing is declared). */
+  private shared = true;
+  /** Stores of the current step to this CPU's private memory, committed at once. */
+  private privateCommits = 0;
   private trapDetail = 0;
   private returning = false;
 
@@ -181,10 +188,42 @@ export class Cpu<I = unknown, S extends IsaState = IsaState> implements MemoryPo
     this.stopEvent = undefined;
   }
 
+  /**
+   * True when the last step touched only memory declared independent
+   * (`Machine.declareIndependent`): it fetched read-only code with no old
+   * versions through the TLBs, read read-only or private data, and wrote
+   * private data, with no barrier, maintenance, exception or IPI. Such a
+   * step commutes with every step of every other CPU.
+   */
+  get lastStepIndependent(): boolean {
+    return !this.shared;
+  }
+
   /** Takes a pending IPI, or executes one instruction. */
   step(): void {
     const { ctx } = this;
+    if (!ctx.independent.active) {
+      this.shared = true;
+      this.stepOnce();
+      return;
+    }
+    const walks = ctx.counters.values[Counter.pageTableWalks];
+    const writes = ctx.storage.instant;
+    this.shared = false;
+    this.privateCommits = 0;
+    this.stepOnce();
+    // A page-table walk, or a write to memory other than this step's private stores, is shared.
+    if (
+      ctx.counters.values[Counter.pageTableWalks] !== walks ||
+      ctx.storage.instant - writes !== this.privateCommits
+    )
+      this.shared = true;
+  }
+
+  private stepOnce(): void {
+    const { ctx } = this;
     if (ctx.ipis.pending(this.id) > 0) {
+      this.shared = true;
       // Taken like an interrupt: entry and return synchronize the fetch stream.
       ctx.views.exception(this.id);
       ctx.ipis.deliver(this.id);
@@ -211,11 +250,13 @@ export class Cpu<I = unknown, S extends IsaState = IsaState> implements MemoryPo
     if (relaxed) ctx.storage.endInstruction(this.id, entry.use, this.trapCause !== NO_TRAP);
     ctx.counters.values[Counter.instructions]++;
     if (this.trapCause !== NO_TRAP) {
+      this.shared = true;
       if (this.trapCause === ExceptionCause.Halt) {
         s.pc = s.nextPc;
         this.status = CpuStatus.Halted;
       } else this.trap(this.trapCause, this.trapDetail, pc, s.nextPc);
     } else if (this.returning) {
+      this.shared = true;
       s.pc = this.savedPc;
       this.savedPc = -1;
       ctx.views.exception(this.id);
@@ -256,6 +297,8 @@ export class Cpu<I = unknown, S extends IsaState = IsaState> implements MemoryPo
         return undefined;
       }
       const n = Math.min(block - (va % block), isa.maxLength - have);
+      if (!this.shared && !(ctx.independent.readOnly(pa, n) && !ctx.views.versioned(pa, n)))
+        this.shared = true;
       ctx.views.fetch(this.id, pa, n, win, have, ctx.chooser, va);
       have += n;
       entry = this.decoded(pc, have);
@@ -340,6 +383,7 @@ export class Cpu<I = unknown, S extends IsaState = IsaState> implements MemoryPo
   /** Handles a trap at `pc`: counts it, synchronizes, and asks the machine's hook what to do. */
   private trap(cause: TrapCause, detail: number, pc: number, nextPc: number): void {
     const { ctx } = this;
+    this.shared = true;
     ctx.counters.values[Counter.exceptions]++;
     if (cause === 'instructionFault' || cause === 'dataFault')
       ctx.counters.values[Counter.faults]++;
@@ -372,6 +416,26 @@ export class Cpu<I = unknown, S extends IsaState = IsaState> implements MemoryPo
     }
   }
 
+  /**
+   * Checks a data access against the independence declarations (`EPERM`
+   * on a violation) and marks the step shared unless the access is
+   * independent. True when it is a plain store to this CPU's private
+   * memory under ordered loads, which may reach memory at once: under
+   * relaxed loads a write's place in the global order is visible to this
+   * CPU's later loads through their views, so there every data access is
+   * shared.
+   */
+  private noteData(pa: number, size: number, write: boolean, kind: AccessKind): boolean {
+    const { independent, storage } = this.ctx;
+    if (!independent.active) return false;
+    const own = independent.access(this.id, pa, size, write);
+    if (!own || storage.relaxedLoads || kind !== AccessKind.Plain) {
+      this.shared = true;
+      return false;
+    }
+    return write;
+  }
+
   private dataFault(va: number): false {
     this.trapCause = 'dataFault';
     this.trapDetail = va;
@@ -396,8 +460,10 @@ export class Cpu<I = unknown, S extends IsaState = IsaState> implements MemoryPo
     if (kind === AccessKind.SeqCst) storage.fence(this.id, FenceOrder.Full);
     const pa = this.translateData(va, size, PROT_READ);
     if (pa === -1) return this.dataFault(va);
-    if (pa >= 0) storage.load(this.id, pa, size, out, index, kind);
-    else if (!this.loadSplit(va, size, out, index, kind)) return false;
+    if (pa >= 0) {
+      this.noteData(pa, size, false, kind);
+      storage.load(this.id, pa, size, out, index, kind);
+    } else if (!this.loadSplit(va, size, out, index, kind)) return false;
     if (pa >= 0 && (kind === AccessKind.Exclusive || kind === AccessKind.AcquireExclusive)) {
       storage.markExclusive(this.id, pa);
     }
@@ -418,6 +484,7 @@ export class Cpu<I = unknown, S extends IsaState = IsaState> implements MemoryPo
     for (let k = size - 1; k >= 0; k--) {
       const pa = this.ctx.translate(this.id, va + k, PROT_READ);
       if (pa < 0) return this.dataFault(va + k);
+      this.noteData(pa, 1, false, kind);
       this.ctx.storage.load(this.id, pa, 1, t, 0, kind);
       if (k >= 4) hi = ((hi << 8) | t[0]) >>> 0;
       else lo = ((lo << 8) | t[0]) >>> 0;
@@ -454,11 +521,16 @@ export class Cpu<I = unknown, S extends IsaState = IsaState> implements MemoryPo
     const hi = size === 8 ? src[index + 1] : 0;
     if (pa >= 0) {
       this.ctx.views.storeIssued(this.id, pa, va);
-      storage.store(this.id, pa, size, mask(lo, size), hi, kind);
+      if (this.noteData(pa, size, true, kind)) {
+        // Nobody else can see it, so it need not wait in the store buffer.
+        storage.commit(this.id, pa, size, mask(lo, size), hi);
+        this.privateCommits++;
+      } else storage.store(this.id, pa, size, mask(lo, size), hi, kind);
     } else {
       for (let k = 0; k < size; k++) {
         const byte = (k < 4 ? lo >>> (8 * k) : hi >>> (8 * (k - 4))) & 0xff;
         const bytePa = this.ctx.translate(this.id, va + k, PROT_WRITE);
+        this.noteData(bytePa, 1, true, AccessKind.SeqCst);
         this.ctx.views.storeIssued(this.id, bytePa, va + k);
         storage.store(this.id, bytePa, 1, byte, 0, kind);
       }
@@ -481,6 +553,7 @@ export class Cpu<I = unknown, S extends IsaState = IsaState> implements MemoryPo
       this.dataFault(va);
       return -1;
     }
+    this.noteData(pa, size, true, AccessKind.SeqCst);
     if (!storage.claimExclusive(this.id, pa)) return 1;
     // The store-exclusive succeeds atomically with respect to other writers.
     storage.flush(this.id);
@@ -504,6 +577,7 @@ export class Cpu<I = unknown, S extends IsaState = IsaState> implements MemoryPo
     const { storage } = this.ctx;
     const pa = this.translateData(va, size, PROT_READ | PROT_WRITE);
     if (pa < 0) return this.dataFault(va);
+    this.noteData(pa, size, true, AccessKind.SeqCst);
     // Locked instructions and AMOs drain the store buffer and act on memory directly.
     if (kind === AccessKind.SeqCst) storage.fence(this.id, FenceOrder.Full);
     else storage.flush(this.id);
@@ -527,6 +601,7 @@ export class Cpu<I = unknown, S extends IsaState = IsaState> implements MemoryPo
   }
 
   fence(kind: number): void {
+    this.shared = true;
     const order = this.ctx.arch.fenceOrder(kind);
     this.ctx.storage.fence(this.id, order);
     if (order & FenceOrder.Completion) this.ctx.views.completeMaintenance(this.id);
@@ -535,6 +610,7 @@ export class Cpu<I = unknown, S extends IsaState = IsaState> implements MemoryPo
   cacheOp(op: CacheOp, va: number): boolean {
     const pa = this.ctx.translate(this.id, va, PROT_READ);
     if (pa < 0) return this.dataFault(va);
+    this.shared = true;
     // Maintenance acts on the line as this CPU's earlier stores left it.
     this.ctx.storage.flush(this.id);
     this.ctx.views.cacheOp(this.id, op, pa);
@@ -543,21 +619,25 @@ export class Cpu<I = unknown, S extends IsaState = IsaState> implements MemoryPo
   }
 
   contextSync(): void {
+    this.shared = true;
     this.ctx.views.contextSync(this.id);
     this.ctx.storage.contextSync(this.id);
     this.ctx.counters.values[Counter.contextSyncs]++;
   }
 
   tlbOp(op: number, va: number): void {
+    this.shared = true;
     this.ctx.tlbOp(this.id, op, va);
   }
 
   exception(cause: ExceptionCause, detail: number): void {
+    this.shared = true;
     this.trapCause = cause;
     this.trapDetail = detail;
   }
 
   exceptionReturn(): void {
+    this.shared = true;
     if (this.savedPc < 0) {
       // Not in a handler: there is no state to return to.
       this.exception(ExceptionCause.Undefined, 0);
@@ -577,6 +657,7 @@ export class Cpu<I = unknown, S extends IsaState = IsaState> implements MemoryPo
   }
 
   readSystemRegister(id: number, out: Uint32Array, index: number): boolean {
+    this.shared = true;
     const r = this.sysregs.get(id);
     if (!r) return false;
     w.copy64(out, index, r, 0);
@@ -584,6 +665,7 @@ export class Cpu<I = unknown, S extends IsaState = IsaState> implements MemoryPo
   }
 
   writeSystemRegister(id: number, src: Uint32Array, index: number): boolean {
+    this.shared = true;
     const r = this.sysregs.get(id);
     if (!r || this.readOnly.has(id)) return false;
     w.copy64(r, 0, src, index);

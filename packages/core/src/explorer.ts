@@ -11,8 +11,10 @@
  * already seen is pruned (its continuations are, or are being, explored
  * from the first visit). This also makes spin loops finite and merges the
  * commuting "diamonds" of independent steps (steps of CPUs touching only
- * private state reach the same state in either order), which is the
- * partial-order reduction that pays for our small litmus systems.
+ * private state reach the same state in either order). The machine adds
+ * the partial-order reduction proper: with memory declared independent
+ * (`Machine.declareIndependent`) it offers no decision before a step that
+ * commutes with every other CPU's, so those states are never reached.
  *
  * @module
  */

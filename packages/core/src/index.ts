@@ -18,6 +18,7 @@ export * from './execmemInfo';
 export * from './explorer';
 export * from './fetchRules';
 export * from './flatMemory';
+export * from './independentMemory';
 export * from './instructionViews';
 export * from './ipi';
 export * from './isa';

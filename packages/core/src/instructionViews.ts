@@ -217,6 +217,13 @@ export class InstructionViews implements CommitObserver {
     return this.fetched[cpu];
   }
 
+  /** True when a block of `[pa, pa + n)` has old versions (a fetch there may see one). */
+  versioned(pa: number, n: number): boolean {
+    for (let blk = Math.floor(pa / this.block); blk * this.block < pa + n; blk++)
+      if (this.histories.has(blk)) return true;
+    return false;
+  }
+
   /** Starts fetching one instruction. */
   beginFetch(): void {
     this.fetchLo = 0;

@@ -14,9 +14,10 @@ import { vaFromBigint } from './address';
 import { type Arch, type SystemRegisterDef, TlbOpEffect } from './arch';
 import { type Chooser, seededChooser } from './chooser';
 import { Counter, type Counters, createCounters } from './counters';
-import { Cpu, type HazardHandler, type TrapHandler } from './cpu';
+import { Cpu, CpuStatus, type HazardHandler, type TrapHandler } from './cpu';
 import { fail } from './errors';
 import { type ExploreOptions, type ExploreResult, explore } from './explorer';
+import { IndependentMemory, type IndependentRange } from './independentMemory';
 import { InstructionViews } from './instructionViews';
 import { IpiController } from './ipi';
 import type { IsaState } from './isa';
@@ -110,16 +111,31 @@ export interface Machine<I = unknown, S extends IsaState = IsaState> {
   read(va: bigint, size: number): Uint8Array;
   /** Starts CPU `cpu` at `pc`. */
   start(cpu: number, pc: bigint): void;
+  /**
+   * Declares memory the CPUs cannot conflict on: ranges only one CPU
+   * accesses, and ranges nothing writes while the machine runs. A CPU's
+   * step that touches nothing else (see `Cpu.lastStepIndependent`)
+   * commutes with every other CPU's steps, so the scheduler runs the CPU
+   * on to its next step without a decision: the reachable outcomes are the
+   * same, and the explorer visits far fewer states. Every later access is
+   * checked (`EPERM` for a CPU touching another's private memory, or any
+   * write, poke included, to read-only memory). `EFAULT` for an unmapped
+   * byte, `EINVAL` for a bad owner, a range not on 8-byte boundaries, or
+   * one overlapping an earlier declaration with another owner; nothing
+   * changes then.
+   */
+  declareIndependent(ranges: readonly IndependentRange[]): void;
   /** Takes one scheduling decision (step a CPU or drain a store); false when nothing can happen. */
   step(): boolean;
   /** Steps until idle, until `options.until` holds, or for at most `options.maxSteps` decisions. */
   run(options?: MachineRunOptions): MachineRun;
   /**
-   * The state as a 64-bit fingerprint for the explorer; `undefined` in the
-   * middle of a step, except under relaxed load ordering with an exhaustive
-   * chooser, where a choice inside a step is keyed by the state the step
+   * The state as a 64-bit fingerprint for the explorer. In the middle of a
+   * step it is `undefined`, except with an exhaustive chooser, where a
+   * choice inside a step (a read, a fetch) is keyed by the state the step
    * started from and the decisions taken since (so a spin loop re-reading a
-   * stale value ends in a known state instead of running to `maxSteps`).
+   * stale value ends in a known state instead of running to `maxSteps`,
+   * and fetch choices after the last scheduling decision are pruned too).
    * It covers registers, CPU status, store buffers,
    * memory written through the storage model and the instruction views;
    * not TLB contents (which change behaviour only when page tables change
@@ -128,6 +144,13 @@ export interface Machine<I = unknown, S extends IsaState = IsaState> {
    */
   fingerprint(): string | undefined;
 }
+
+/**
+ * Most steps one scheduling decision runs: independent steps, then one
+ * more. Ending a run of independent steps early is always sound; the bound
+ * keeps a CPU looping on private memory from starving the scheduler.
+ */
+const MAX_INDEPENDENT_RUN = 256;
 
 /** Creates a machine; `EINVAL` for a bad CPU count, memory size or system register name. */
 export function createMachine<I, S extends IsaState>(config: MachineConfig<I, S>): Machine<I, S> {
@@ -163,6 +186,7 @@ export function createMachine<I, S extends IsaState>(config: MachineConfig<I, S>
   const views = new InstructionViews(memory, storage, arch.fetchRules);
   views.collectAlternatives = arch.patching.concurrentModificationList === true;
   const ipis = new IpiController(n, counters);
+  const independent = new IndependentMemory();
 
   const tlbs: CpuTlbs[] = Array.from({ length: n }, () => ({
     itlb: createTlb(arch.cpuProfile.itlb, counters, 'instruction'),
@@ -188,6 +212,7 @@ export function createMachine<I, S extends IsaState>(config: MachineConfig<I, S>
     counters,
     ipis,
     chooser: decide,
+    independent,
     translate,
     tlbOp(cpu: number, op: number, va: number) {
       const effect = arch.tlbOpEffect(op);
@@ -208,8 +233,10 @@ export function createMachine<I, S extends IsaState>(config: MachineConfig<I, S>
   const cpus = Array.from({ length: n }, (_, i) => new Cpu<I, S>(i, ctx, registers));
   const hasher = createStateHasher();
   let inStep = false;
-  // Under an explorer, relaxed loads make choices inside steps: key them by where the step started.
-  const keySteps = storage.relaxedLoads && chooser.exhaustive === true;
+  // Under an explorer, key the choices made inside a step (reads, fetches) by where the step started.
+  const keySteps = chooser.exhaustive === true;
+  // The digest the explorer took at the current scheduling decision, reused as the step's start.
+  let decisionDigest: string | undefined;
   function digest(): string {
     hasher.reset();
     for (const c of cpus) c.fingerprint(hasher);
@@ -280,6 +307,9 @@ export function createMachine<I, S extends IsaState>(config: MachineConfig<I, S>
     poke(cpu, va, bytes) {
       cpuOf(cpu);
       const runs = physicalRuns(va, bytes.length);
+      if (independent.active)
+        for (let r = 0; r < runs.length; r += 3)
+          independent.access(cpu, runs[r], runs[r + 1], true);
       const start = vaFromBigint(va);
       for (let r = 0, offset = 0; r < runs.length; r += 3) {
         const pa = runs[r];
@@ -312,22 +342,50 @@ export function createMachine<I, S extends IsaState>(config: MachineConfig<I, S>
     start(cpu, pc) {
       cpuOf(cpu).start(vaFromBigint(pc));
     },
+    declareIndependent(ranges) {
+      const runs = ranges.map((r) => {
+        if (r.owner !== 'readOnly') cpuOf(r.owner);
+        return { range: r, runs: physicalRuns(r.va, r.size) };
+      });
+      independent.declare(
+        runs.flatMap(({ range, runs: rs }) =>
+          Array.from({ length: rs.length / 3 }, (_, i) => ({
+            pa: rs[3 * i],
+            size: rs[3 * i + 1],
+            owner: range.owner,
+            what: `0x${range.va.toString(16)}+${range.size}`,
+          })),
+        ),
+      );
+    },
     step() {
       let options = 0;
       for (let c = 0; c < n; c++) if (cpus[c].runnable) options++;
       for (let c = 0; c < n; c++) options += storage.drainChoices(c);
       if (options === 0) return false;
       stepStart = undefined;
-      const start = keySteps ? digest() : undefined;
+      decisionDigest = undefined;
       let pick = options > 1 ? chooser.choose(options, 'schedule') : 0;
-      stepStart = start;
+      // Choosing changes nothing, so the state is still the one the step starts from.
+      stepStart = keySteps ? (decisionDigest ?? digest()) : undefined;
       stepChoices.length = 0;
       stepChoices.push(pick);
       inStep = true;
       try {
         for (let c = 0; c < n; c++) {
           if (cpus[c].runnable && pick-- === 0) {
-            cpus[c].step();
+            const cpu = cpus[c];
+            cpu.step();
+            // Independent steps commute with everything else: the CPU goes on to its next step.
+            for (
+              let k = 1;
+              k < MAX_INDEPENDENT_RUN &&
+              cpu.lastStepIndependent &&
+              cpu.status === CpuStatus.Running &&
+              ipis.pending(c) === 0;
+              k++
+            )
+              cpu.step();
             return true;
           }
         }
@@ -354,7 +412,8 @@ export function createMachine<I, S extends IsaState>(config: MachineConfig<I, S>
     },
     fingerprint() {
       if (inStep) return stepStart === undefined ? undefined : `${stepStart}/${stepChoices.join()}`;
-      return digest();
+      decisionDigest = digest();
+      return decisionDigest;
     },
   };
   return machine;

@@ -85,6 +85,14 @@ export interface CheckProtocolOptions<I, S extends IsaState> {
   readonly bounds?: ExploreOptions;
   /** Scheduling decisions per execution; default 2,000. */
   readonly maxSteps?: number;
+  /**
+   * Declare the executors' code read-only and each one's stack and result
+   * slot private to it (`Machine.declareIndependent`), so the explorer does
+   * not interleave the steps touching only those; default true. The
+   * verdicts are the same either way: false explores every interleaving
+   * (for comparison, and far more states).
+   */
+  readonly independence?: boolean;
 }
 
 /** Why an execution is a hazard. */
@@ -156,6 +164,9 @@ interface ProtocolImage {
 }
 
 const resultOf = (data: bigint, cpu: number) => data + BigInt(16 * cpu);
+/** Bytes of each executor's private stack, below {@link stackTop}. */
+const STACK = 0x100n;
+const stackTop = (data: bigint, cpu: number) => data + PAGE - STACK * BigInt(cpu);
 
 function protocolImage<I, S extends IsaState>(options: CheckProtocolOptions<I, S>): ProtocolImage {
   const { arch, cpus, executors } = options;
@@ -190,7 +201,7 @@ function protocolImage<I, S extends IsaState>(options: CheckProtocolOptions<I, S
         .replaceAll('{{target}}', hex(target))
         .replaceAll('{{flag}}', hex(data))
         .replaceAll('{{result}}', hex(resultOf(data, c)))
-        .replaceAll('{{stack}}', hex(data + PAGE - BigInt(0x100 * c)));
+        .replaceAll('{{stack}}', hex(stackTop(data, c)));
       return { origin, bytes: arch.isa.assemble(source, { origin }).bytes };
     }),
   };
@@ -235,6 +246,16 @@ function instantiate<I, S extends IsaState>(
     machine.memory.writeBytes(codePa + Number(origin - code), bytes);
     machine.start(c, origin);
   }
+  // Nothing writes the executors' code, and each executor's result slot and
+  // stack are its own: steps touching only these commute with the rest.
+  if (options.independence !== false)
+    machine.declareIndependent([
+      { va: code, size: Number(PAGE), owner: 'readOnly' },
+      ...Array.from({ length: cpus - 1 }, (_, i) => [
+        { va: resultOf(data, i + 1), size: 16, owner: i + 1 },
+        { va: stackTop(data, i + 1) - STACK, size: Number(STACK), owner: i + 1 },
+      ]).flat(),
+    ]);
   const run = createProtocolRun(
     options.protocol,
     {

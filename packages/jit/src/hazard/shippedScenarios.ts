@@ -300,6 +300,8 @@ export interface RunScenarioOptions {
   readonly cpus?: number;
   /** Seeded random runs instead of exhaustive exploration. */
   readonly random?: { readonly seed: number; readonly runs: number };
+  /** See {@link CheckProtocolOptions.independence}; default true. */
+  readonly independence?: boolean;
 }
 
 /**
@@ -329,6 +331,7 @@ export function runScenario(
     ...(scenario.site === undefined ? {} : { site: scenario.site }),
     ...(scenario.trap ? { trap: scenario.trap } : {}),
     ...(options.random ? { random: options.random } : {}),
+    ...(options.independence === undefined ? {} : { independence: options.independence }),
   };
   const result = checkProtocol(check);
   const found = result.hazards.length > 0 ? 'hazard' : 'safe';
