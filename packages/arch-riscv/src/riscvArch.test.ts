@@ -106,6 +106,45 @@ describe('riscv64 arch', () => {
     expect(weak(loadSide.ctrl)).toBe(true);
   });
 
+  it('runs RVWMO load buffering: a store may pass an earlier load unless a data or control dependency or fence r,w orders them', () => {
+    // Hart 0 loads x (a2) and stores y; hart 1 loads y and stores x.
+    const lb = (between: string, value = 't1') =>
+      exploreMachine(
+        (c) =>
+          riscvMachine(
+            {
+              threads: [0, 8].map(
+                (from) => `lw s0, ${from}(a2)\n${between}\nsw ${value}, ${8 - from}(a2)`,
+              ),
+              registers: () => [
+                { t1: 1n, a2: DATA },
+                { t1: 1n, a2: DATA },
+              ],
+            },
+            c,
+          ),
+        (m) => `${reg(m, 0, 's0')}${reg(m, 1, 's0')}`,
+      );
+    const shapes = {
+      plain: lb(''),
+      // Rule 10: the value stored depends on the load (it is 1 whatever the load read).
+      data: lb('xor t2, s0, s0\nadd t2, t2, t1', 't2'),
+      // Rule 11: a store after a branch on the load.
+      ctrl: lb('bnez s0, 1f\n1:'),
+      fence: lb('fence r,w'),
+    };
+    console.log(
+      `RVWMO LB states: ${Object.entries(shapes)
+        .map(([name, r]) => `${name} ${r.states}`)
+        .join(', ')}`,
+    );
+    for (const [name, r] of Object.entries(shapes)) {
+      expect(r.complete).toBe(true);
+      expect(r.outcomes.has('"00"')).toBe(true);
+      expect([name, r.outcomes.has('"11"')]).toEqual([name, name === 'plain']);
+    }
+  });
+
   it('has SFENCE.VMA act locally: one page with rs1, everything without; never a broadcast', () => {
     const { isa } = arch;
     const effect = (source: string) => {

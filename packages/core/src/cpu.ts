@@ -26,7 +26,9 @@ import {
   type IsaState,
   type MemoryPort,
   RegisterUse,
+  RegisterUseFlag,
 } from './isa';
+import { LoadBuffer, LoadProbe, MAX_PENDING_LOADS, stateCopier } from './loadBuffer';
 import { PROT_EXEC, PROT_READ, PROT_WRITE } from './pageTableFormat';
 import { PAGE_SIZE } from './physicalMemory';
 import { addObject, type StateHasher } from './stateHash';
@@ -156,6 +158,15 @@ export class Cpu<I = unknown, S extends IsaState = IsaState> implements MemoryPo
   private shared = true;
   /** Stores of the current step to this CPU's private memory, committed at once. */
   private privateCommits = 0;
+  /** Under `loadBuffering`: the unperformed loads, the probe and the state copy it runs on. */
+  private readonly loads: LoadBuffer<DecodeEntry<I>> | undefined;
+  private readonly probe = new LoadProbe();
+  // Typed as the base state so that a Cpu stays covariant in its state type.
+  private readonly probeState: IsaState | undefined;
+  private readonly copyState: ((dst: IsaState, src: IsaState) => void) | undefined;
+  /** The buffered load being performed, and its next access; -1 outside. */
+  private performing = -1;
+  private performAccess = 0;
   private trapDetail = 0;
   private returning = false;
 
@@ -173,6 +184,13 @@ export class Cpu<I = unknown, S extends IsaState = IsaState> implements MemoryPo
       w.fromBigint(v, 0, r.reset);
       this.sysregs.set(r.id, v);
       if (r.readOnly) this.readOnly.add(r.id);
+    }
+    const { isa } = ctx.arch;
+    this.copyState =
+      ctx.storage.loadBuffering && isa.registerUse ? stateCopier<IsaState>(this.state) : undefined;
+    if (this.copyState) {
+      this.loads = new LoadBuffer();
+      this.probeState = isa.createState();
     }
   }
 
@@ -224,6 +242,8 @@ export class Cpu<I = unknown, S extends IsaState = IsaState> implements MemoryPo
     const { ctx } = this;
     if (ctx.ipis.pending(this.id) > 0) {
       this.shared = true;
+      // Interrupts are precise: every issued load performs first.
+      this.performLoads(0xffffffff, -1, 0);
       // Taken like an interrupt: entry and return synchronize the fetch stream.
       ctx.views.exception(this.id);
       ctx.ipis.deliver(this.id);
@@ -242,6 +262,11 @@ export class Cpu<I = unknown, S extends IsaState = IsaState> implements MemoryPo
     const entry = this.fetchDecode(pc);
     if (entry === undefined) return;
     s.nextPc = pc + entry.length;
+    if (this.loads !== undefined && this.buffer(entry, pc)) {
+      ctx.counters.values[Counter.instructions]++;
+      s.pc = s.nextPc;
+      return;
+    }
     this.trapCause = NO_TRAP;
     this.returning = false;
     const relaxed = ctx.storage.relaxedLoads;
@@ -263,6 +288,108 @@ export class Cpu<I = unknown, S extends IsaState = IsaState> implements MemoryPo
     } else s.pc = s.nextPc;
   }
 
+  /**
+   * Under `loadBuffering`: performs the buffered loads the instruction at
+   * `pc` must wait for, then buffers it if it is a plain load with room
+   * left (true: it is issued, and reads memory later). The instruction is
+   * probed on a copy of the state to find its accesses.
+   */
+  private buffer(entry: DecodeEntry<I>, pc: number): boolean {
+    const lb = this.loads!;
+    const use = entry.use!;
+    const sources = use[RegisterUse.Sources];
+    const destinations = use[RegisterUse.Destinations];
+    // Register hazards: it reads or overwrites a load's destination, or overwrites its sources.
+    if (lb.count > 0) this.performLoads(sources | destinations, destinations, 0);
+    const loads = use[RegisterUse.Loaded];
+    if (lb.count === 0 && loads === 0) return false;
+    const p = this.probe;
+    const scratch = this.probeState!;
+    this.copyState!(scratch, this.state);
+    p.reset();
+    this.ctx.arch.isa.execute(entry.insn, scratch as S, p);
+    if (p.other) {
+      this.performLoads(0xffffffff, -1, 0);
+      return false;
+    }
+    // Accesses to the bytes of a buffered load wait for it (coherence).
+    let pending = 0;
+    for (let k = 0; k < p.accesses; k++) {
+      const pa = this.translateData(p.va[k], p.size[k], p.write[k] ? PROT_WRITE : PROT_READ);
+      if (pa < 0) {
+        // A fault or a page crossing: the instruction runs now, in order.
+        this.performLoads(0xffffffff, -1, 0);
+        return false;
+      }
+      for (let i = 0; i < lb.count; i++) if (lb.overlaps(i, pa, p.size[k])) pending |= 1 << i;
+      p.va[k] = pa;
+    }
+    if (pending !== 0) this.performLoads(0, 0, pending);
+    const plainLoad =
+      p.stores === 0 &&
+      p.loads > 0 &&
+      (use[RegisterUse.Flags] & (RegisterUseFlag.Branch | RegisterUseFlag.WritesFlags)) === 0;
+    if (!plainLoad || lb.count === MAX_PENDING_LOADS) return false;
+    const i = lb.count++;
+    lb.entries[i] = entry;
+    lb.pc[i] = pc;
+    lb.nextPc[i] = this.state.nextPc;
+    lb.sources[i] = sources;
+    lb.destinations[i] = destinations;
+    lb.floor[i] = this.ctx.storage.readFloor(this.id);
+    for (let k = 0; k < 2; k++) {
+      const slot = lb.slot(i, k);
+      lb.pa[slot] = k < p.loads ? p.va[k] : 0;
+      lb.size[slot] = k < p.loads ? p.size[k] : 0;
+    }
+    return true;
+  }
+
+  /**
+   * Performs, oldest first, every buffered load that writes a register of
+   * `touches`, reads a register of `overwrites`, or is in the bit set
+   * `which` (all of them for `touches` of all ones). Each runs its
+   * instruction on the real state at its own pc, reading memory at the
+   * addresses it translated at issue, under the read floor it issued with.
+   */
+  private performLoads(touches: number, overwrites: number, which: number): void {
+    const lb = this.loads;
+    if (lb === undefined || lb.count === 0) return;
+    const { storage, arch } = this.ctx;
+    const s = this.state;
+    const pc = s.pc;
+    const nextPc = s.nextPc;
+    // Performing one makes no other due: the set is fixed by position before any is removed.
+    let due = 0;
+    for (let i = 0; i < lb.count; i++) {
+      if (
+        touches === 0xffffffff ||
+        lb.destinations[i] & touches ||
+        lb.sources[i] & overwrites ||
+        which & (1 << i)
+      )
+        due |= 1 << i;
+    }
+    for (let i = 0, removed = 0; due >>> i !== 0; i++) {
+      if ((due & (1 << i)) === 0) continue;
+      const j = i - removed++;
+      const entry = lb.entries[j]!;
+      s.pc = lb.pc[j];
+      s.nextPc = lb.nextPc[j];
+      this.performing = j;
+      this.performAccess = 0;
+      const floor = storage.swapReadFloor(this.id, lb.floor[j]);
+      storage.beginInstruction(this.id, entry.use);
+      arch.isa.execute(entry.insn, s, this);
+      storage.endInstruction(this.id, entry.use, false);
+      storage.swapReadFloor(this.id, Math.max(floor, storage.readFloor(this.id)));
+      this.performing = -1;
+      lb.remove(j);
+    }
+    s.pc = pc;
+    s.nextPc = nextPc;
+  }
+
   /** Mixes the CPU's state into `h`. */
   fingerprint(h: StateHasher): void {
     const { arch } = this.ctx;
@@ -275,6 +402,18 @@ export class Cpu<I = unknown, S extends IsaState = IsaState> implements MemoryPo
       if (this.readOnly.has(id)) continue;
       h.add(id);
       h.addWords(v);
+    }
+    const lb = this.loads;
+    if (lb === undefined) return;
+    h.add(lb.count);
+    const now = this.ctx.storage.instant;
+    for (let i = 0; i < lb.count; i++) {
+      h.add(lb.pc[i]);
+      h.add(now - lb.floor[i]);
+      for (let k = 0; k < 2; k++) {
+        h.add(lb.pa[lb.slot(i, k)]);
+        h.add(lb.size[lb.slot(i, k)]);
+      }
     }
   }
 
@@ -384,6 +523,8 @@ export class Cpu<I = unknown, S extends IsaState = IsaState> implements MemoryPo
   private trap(cause: TrapCause, detail: number, pc: number, nextPc: number): void {
     const { ctx } = this;
     this.shared = true;
+    // Exceptions are precise: every issued load performs first.
+    this.performLoads(0xffffffff, -1, 0);
     ctx.counters.values[Counter.exceptions]++;
     if (cause === 'instructionFault' || cause === 'dataFault')
       ctx.counters.values[Counter.faults]++;
@@ -457,6 +598,13 @@ export class Cpu<I = unknown, S extends IsaState = IsaState> implements MemoryPo
     kind: AccessKind,
   ): boolean {
     const { storage } = this.ctx;
+    if (this.performing >= 0) {
+      // A buffered load performing: at the address it translated when it issued.
+      const pa = this.loads!.pa[this.loads!.slot(this.performing, this.performAccess++)];
+      this.noteData(pa, size, false, kind);
+      storage.load(this.id, pa, size, out, index, kind);
+      return true;
+    }
     if (kind === AccessKind.SeqCst) storage.fence(this.id, FenceOrder.Full);
     const pa = this.translateData(va, size, PROT_READ);
     if (pa === -1) return this.dataFault(va);

@@ -26,11 +26,12 @@
  *   earlier loads read, with StoreLoad to the CPU's own writes; acquire
  *   loads raise it to what they read; with `ctrlIsbOrdersLoads` an ISB
  *   raises it to what earlier branches and addresses depended on.
- *   Load→store reordering (LB) needs promises and is not modelled: it is
- *   the one reordering ARMv8 and RVWMO allow that this model leaves out
- *   (stores always commit after every earlier load has read), so every
- *   outcome it reaches is allowed, not every allowed one; litmus checks
- *   that shape axiomatically.
+ *   With `loadBuffering`, a plain load may also perform after later
+ *   independent instructions, stores included (load→store reordering):
+ *   the CPU keeps it in a load buffer (`loadBuffer.ts`) until something
+ *   depends on it or is ordered after it, which gives the LB shape
+ *   without Promising's promises, since a store never reaches memory
+ *   before the instructions it depends on have run.
  *
  * @module
  */
@@ -94,6 +95,14 @@ export interface StorageConfig {
    * orders a fetch only before the effects of the instruction it fetched.
    */
   readonly fetchOrdersLoads?: boolean;
+  /**
+   * `'relaxed'` only: a plain load may perform after later instructions
+   * that neither depend on it nor are ordered after it, stores included
+   * (load→store reordering, the LB shape; see `loadBuffer.ts`). Needs the
+   * arch's `Isa.registerUse`. True in {@link RELAXED}: ARMv8 and RVWMO
+   * both allow it.
+   */
+  readonly loadBuffering?: boolean;
 }
 
 /** Sequential consistency: every access reaches memory in program order. */
@@ -133,6 +142,7 @@ export const RELAXED: StorageConfig = {
   historyDepth: 64,
   ctrlIsbOrdersLoads: false,
   fetchOrdersLoads: false,
+  loadBuffering: true,
 };
 
 /** The built-in configurations by name. */
@@ -244,6 +254,8 @@ export class StorageModel {
   readonly cpus: number;
   /** True when loads may be satisfied out of order (`loadOrder: 'relaxed'`); the CPUs then report each instruction's register use. */
   readonly relaxedLoads: boolean;
+  /** True when plain loads may perform after later instructions (`loadBuffering` under relaxed loads). */
+  readonly loadBuffering: boolean;
   private readonly buffers: StoreBuffer[];
   private readonly monitor: Float64Array;
   private readonly memory: PhysicalMemory;
@@ -266,6 +278,7 @@ export class StorageModel {
     if (!Number.isInteger(cpus) || cpus < 1)
       fail('EINVAL', `CPU count ${cpus} is not a positive integer`);
     this.relaxedLoads = config.loadOrder === 'relaxed';
+    this.loadBuffering = this.relaxedLoads && config.loadBuffering === true;
     const depth = config.historyDepth ?? 64;
     if (this.relaxedLoads) {
       if (!Number.isInteger(depth) || depth < 1 || depth > MAX_HISTORY_DEPTH)
@@ -453,6 +466,23 @@ export class StorageModel {
     if (!this.relaxedLoads || !this.config.fetchOrdersLoads) return;
     const th = this.threads[cpu];
     if (t > th.vRNew) th.vRNew = t;
+  }
+
+  /** `cpu`'s read floor: the part of its next load's pre-view that is not the load's own address registers. */
+  readFloor(cpu: number): number {
+    return this.threads[cpu].vRNew;
+  }
+
+  /**
+   * Sets `cpu`'s read floor and returns the one it had: a buffered load
+   * performs under the floor it issued with, not one later barriers of
+   * the CPU raised (they wait for it).
+   */
+  swapReadFloor(cpu: number, floor: number): number {
+    const t = this.threads[cpu];
+    const old = t.vRNew;
+    t.vRNew = floor;
+    return old;
   }
 
   /**
