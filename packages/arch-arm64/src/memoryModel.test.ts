@@ -17,6 +17,28 @@ const READER = TEXT + 0x100n;
 const DATA = 0xffff800100010000n;
 const FLAG = DATA + 0x40n;
 
+const arch = arm64Arch();
+
+/**
+ * A two-PE machine builder: PE0 runs `code0` at TEXT, PE1 runs `code1` at
+ * READER (each source with `brk #0x0` appended), with the registers
+ * `registers(pe)` gives as (index, value) pairs.
+ */
+function twoPes(code0: string, code1: string, registers: (pe: number) => [number, bigint][]) {
+  const images = [code0, code1].map((c) => arch.isa.assemble(`${c}\nbrk #0x0\n`).bytes);
+  return (chooser: Chooser) => {
+    const m = createMachine({ arch, cpus: 2, chooser });
+    m.mapNew(TEXT, 4096, PROT_READ | PROT_EXEC | PROT_GLOBAL);
+    m.mapNew(DATA, 4096, PROT_READ | PROT_WRITE | PROT_GLOBAL);
+    [TEXT, READER].forEach((origin, pe) => {
+      m.load(origin, images[pe]);
+      for (const [r, v] of registers(pe)) word64.fromBigint(m.cpus[pe].state.regs, 2 * r, v);
+      m.start(pe, origin);
+    });
+    return m;
+  };
+}
+
 /**
  * Message passing on two PEs, in A64 assembly (x1 = &data, x2 = &flag):
  * PE0 stores 1 to data, `writerBarrier`, then 1 to flag; PE1 runs
@@ -24,25 +46,10 @@ const FLAG = DATA + 0x40n;
  * every (x4, x5) PE1 can end with, and the state count.
  */
 function messagePassing(writerBarrier: string, reader: string) {
-  const arch = arm64Arch();
-  const writer = arch.isa.assemble(
-    `mov x3, #0x1\nstr x3, [x1]\n${writerBarrier}\nstr x3, [x2]\nbrk #0x0\n`,
-  ).bytes;
-  const readerCode = arch.isa.assemble(`${reader}\nbrk #0x0\n`).bytes;
-  const build = (chooser: Chooser) => {
-    const m = createMachine({ arch, cpus: 2, chooser });
-    m.mapNew(TEXT, 4096, PROT_READ | PROT_EXEC | PROT_GLOBAL);
-    m.mapNew(DATA, 4096, PROT_READ | PROT_WRITE | PROT_GLOBAL);
-    m.load(TEXT, writer);
-    m.load(READER, readerCode);
-    for (const cpu of m.cpus) {
-      word64.fromBigint(cpu.state.regs, 2, DATA);
-      word64.fromBigint(cpu.state.regs, 4, FLAG);
-    }
-    m.start(0, TEXT);
-    m.start(1, READER);
-    return m;
-  };
+  const build = twoPes(`mov x3, #0x1\nstr x3, [x1]\n${writerBarrier}\nstr x3, [x2]`, reader, () => [
+    [1, DATA],
+    [2, FLAG],
+  ]);
   const r = exploreMachine(build, (m) => {
     const regs = m.cpus[1].state.regs;
     return `${word64.toBigint(regs, 8)},${word64.toBigint(regs, 10)}`;
@@ -122,23 +129,12 @@ describe('arm64Storage (ARMv8 relaxed loads, exhaustive on two PEs)', () => {
  * every (PE0 x4, PE1 x4) and the state count.
  */
 function loadBuffering(between: string, store = 'str x3, [x2]') {
-  const arch = arm64Arch();
-  const code = arch.isa.assemble(`ldr x4, [x1]\n${between}\n${store}\nbrk #0x0\n`).bytes;
-  const build = (chooser: Chooser) => {
-    const m = createMachine({ arch, cpus: 2, chooser });
-    m.mapNew(TEXT, 4096, PROT_READ | PROT_EXEC | PROT_GLOBAL);
-    m.mapNew(DATA, 4096, PROT_READ | PROT_WRITE | PROT_GLOBAL);
-    m.load(TEXT, code);
-    m.load(READER, code);
-    m.cpus.forEach((cpu, i) => {
-      word64.fromBigint(cpu.state.regs, 2, i === 0 ? DATA : FLAG);
-      word64.fromBigint(cpu.state.regs, 4, i === 0 ? FLAG : DATA);
-      word64.fromBigint(cpu.state.regs, 6, 1n);
-    });
-    m.start(0, TEXT);
-    m.start(1, READER);
-    return m;
-  };
+  const code = `ldr x4, [x1]\n${between}\n${store}`;
+  const build = twoPes(code, code, (pe) => [
+    [1, pe === 0 ? DATA : FLAG],
+    [2, pe === 0 ? FLAG : DATA],
+    [3, 1n],
+  ]);
   const r = exploreMachine(build, (m) =>
     m.cpus.map((c) => word64.toBigint(c.state.regs, 8)).join(','),
   );
