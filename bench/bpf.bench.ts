@@ -1,6 +1,7 @@
 // The eBPF JITs over the shared bpf-conformance suite: native instructions and
 // code bytes per eBPF instruction for each arch, and host time of JIT'd code
-// (generated, loaded and run on a FlatMemory CPU) against the reference interpreter.
+// (generated, loaded and run on a FlatMemory CPU) against the reference interpreter
+// and against the same code under qemu-user (a child process per arch).
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { arm64BpfJit, arm64BpfRuntime, arm64Isa } from '@execmem/arch-arm64';
@@ -9,6 +10,7 @@ import { x86BpfJit, x86BpfRuntime, x86Isa } from '@execmem/arch-x86';
 import { BPF_LDDW, type BpfInsn, type BpfJitBackend, type Isa } from '@execmem/core';
 import { sharedPath } from '@execmem/core/testing';
 import {
+  BPF_QEMU_HOSTS,
   type BpfNativeRuntime,
   bpfConformanceEnv,
   bpfDataFileProgram,
@@ -16,6 +18,7 @@ import {
   interpretBpf,
   prepareBpfJit,
   readBpfDataFile,
+  runBpfJitUnderQemu,
   verifyBpf,
 } from '@execmem/jit';
 import { machineLine, opsPerSecond, printTable } from './table.ts';
@@ -102,7 +105,32 @@ const interp = opsPerSecond(
   500,
   5,
 );
-timeRows.push(['interp', perProgram(interp), '–', '–']);
+timeRows.push(['interp', perProgram(interp), '–', '–', '–']);
+
+/** Repeats per program in the timed qemu run; a run with one repeat is subtracted (process start, translation). */
+const QEMU_REPEATS = 400_001;
+
+/**
+ * µs per program of the JIT'd code under qemu-user: the difference between
+ * a run calling each program QEMU_REPEATS times and one calling it once,
+ * after checking the results against the interpreter; '–' without the host tools.
+ */
+function qemuMicros(t: Target): number | string {
+  const host = BPF_QEMU_HOSTS[t.name];
+  try {
+    const once = runBpfJitUnderQemu(host, t.backend, t.runtime, cases);
+    const many = runBpfJitUnderQemu(host, t.backend, t.runtime, cases, { repeat: QEMU_REPEATS });
+    cases.forEach((c, k) => {
+      const want = interpretBpf(c.program, c.mem);
+      if (once.results[k] !== want || many.results[k] !== want)
+        throw new Error(`${t.name} ${c.name}: qemu-user returned a different r0`);
+    });
+    return ((many.seconds - once.seconds) * 1e6) / (QEMU_REPEATS - 1) / cases.length;
+  } catch (e) {
+    if ((e as { code?: string }).code === 'ENOENT') return '–';
+    throw e;
+  }
+}
 for (const t of targets) {
   const generate = opsPerSecond(
     (n) => {
@@ -122,12 +150,24 @@ for (const t of targets) {
     1,
   );
   const steps = cases.reduce((sum, c, k) => sum + prepared[k].run(c.mem).steps, 0);
-  timeRows.push([t.name, perProgram(run), perProgram(generate), steps / cases.length]);
+  timeRows.push([
+    t.name,
+    perProgram(run),
+    qemuMicros(t),
+    perProgram(generate),
+    steps / cases.length,
+  ]);
 }
 console.log(
-  '\nHost time per program, mean over the suite (JIT run: load into a fresh FlatMemory and execute):\n',
+  '\nHost time per program, mean over the suite (JIT run: load into a fresh FlatMemory and execute; qemu-user: the same code called in a loop, start-up subtracted; without the host tools "–"):\n',
 );
 printTable(
-  ['target', 'run µs / program', 'generate µs / program', 'native insns run / program'],
+  [
+    'target',
+    'run µs / program',
+    'qemu-user µs / program',
+    'generate µs / program',
+    'native insns run / program',
+  ],
   timeRows,
 );

@@ -1,6 +1,4 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { arm64BpfJit, arm64BpfRuntime, arm64Isa } from '@execmem/arch-arm64';
@@ -62,14 +60,9 @@ import { runConformance } from './bpfConformance';
 import { bpfDataFileProgram, readBpfDataFile } from './bpfDataFile';
 import { disassembleBpf } from './bpfDisassembler';
 import { interpretBpf } from './bpfInterpreter';
-import {
-  type BpfNativeRuntime,
-  bpfConformanceEnv,
-  defaultBpfJitLayout,
-  jitTarget,
-  runBpfJit,
-} from './bpfJitTarget';
+import { type BpfNativeRuntime, jitTarget, runBpfJit } from './bpfJitTarget';
 import type { BpfLoadEnv } from './bpfLoadEnv';
+import { BPF_QEMU_HOSTS, runBpfJitUnderQemu } from './bpfQemuRun';
 import { verifyBpf } from './bpfVerifier';
 
 /**
@@ -455,149 +448,13 @@ describe('helper reach', () => {
   });
 });
 
-/** How to build and run a static ELF of JIT'd programs under qemu-user for one arch. */
-interface QemuArch extends ArchUnderTest {
-  readonly prefix: string;
-  readonly qemu: string;
-  readonly qemuFlags: readonly string[];
-  readonly asFlags: readonly string[];
-  /** Calls the code at `code` with the block at `mem` of `len` bytes and stores r0 at `result`. */
-  callAndStore(code: bigint, mem: bigint, len: number, result: bigint): string;
-  /** Writes `bytes` bytes at `buffer` to stdout and exits 0. */
-  writeAndExit(buffer: bigint, bytes: number): string;
-}
-
-const qemuArches: QemuArch[] = [
-  {
-    ...arches[0],
-    prefix: 'x86_64-linux-gnu',
-    qemu: 'qemu-x86_64',
-    qemuFlags: [],
-    asFlags: [],
-    callAndStore: (code, mem, len, result) =>
-      `movabs $${mem}, %rdi\nmov $${len}, %rsi\nmovabs $${code}, %rax\ncall *%rax\nmovabs $${result}, %rcx\nmov %rax, (%rcx)`,
-    writeAndExit: (buffer, bytes) =>
-      `mov $1, %edi\nmovabs $${buffer}, %rsi\nmov $${bytes}, %edx\nmov $1, %eax\nsyscall\nmov $60, %eax\nxor %edi, %edi\nsyscall`,
-  },
-  {
-    ...arches[1],
-    prefix: 'aarch64-linux-gnu',
-    qemu: 'qemu-aarch64',
-    // LSE atomics (ARMv8.1) need a CPU model that has them.
-    qemuFlags: ['-cpu', 'max'],
-    asFlags: ['-march=armv8.1-a'],
-    callAndStore: (code, mem, len, result) =>
-      `ldr x0, =${mem}\nldr x1, =${len}\nldr x9, =${code}\nblr x9\nldr x9, =${result}\nstr x0, [x9]`,
-    writeAndExit: (buffer, bytes) =>
-      `mov x0, #1\nldr x1, =${buffer}\nldr x2, =${bytes}\nmov x8, #64\nsvc #0\nmov x0, #0\nmov x8, #93\nsvc #0\n.ltorg`,
-  },
-  {
-    ...arches[2],
-    prefix: 'riscv64-linux-gnu',
-    qemu: 'qemu-riscv64',
-    qemuFlags: [],
-    asFlags: ['-march=rv64gc'],
-    callAndStore: (code, mem, len, result) =>
-      `li a0, ${mem}\nli a1, ${len}\nli t0, ${code}\njalr ra, 0(t0)\nli t0, ${result}\nsd a0, 0(t0)`,
-    writeAndExit: (buffer, bytes) =>
-      `li a0, 1\nli a1, ${buffer}\nli a2, ${bytes}\nli a7, 64\necall\nli a0, 0\nli a7, 93\necall`,
-  },
-];
-
-const bytesDirective = (bytes: Uint8Array): string =>
-  bytes.length === 0 ? '' : `.byte ${Array.from(bytes).join(',')}`;
-
-/**
- * Runs every program's JIT output under qemu-user in one static ELF: the
- * images at `CODE + k * CODE_STRIDE`, the input blocks, the native
- * helpers and the callx table at the addresses the code was generated
- * for, and a start routine that calls each image as a C function and
- * writes all r0 values to stdout. Real hardware semantics (as qemu models
- * them) then judge the generated machine code, not this repository's
- * simulator.
- */
-function runUnderQemu(
-  target: QemuArch,
-  cases: { program: BpfInsn[]; mem: Uint8Array }[],
-): bigint[] {
-  const layout = defaultBpfJitLayout;
-  const CODE_STRIDE = 0x4000;
-  const MEM_STRIDE = 0x1000;
-  const RESULTS = 0x00b0_0000n;
-  const { helpers, table } = bpfConformanceEnv(target.runtime, layout, layout.code);
-  const jit: string[] = [];
-  const data: string[] = [];
-  const start: string[] = [];
-  cases.forEach((c, k) => {
-    const code = layout.code + BigInt(k * CODE_STRIDE);
-    const image = target.backend.generate(
-      c.program,
-      bpfConformanceEnv(target.runtime, layout, code).env,
-    );
-    expect(image.code.length).toBeLessThan(CODE_STRIDE);
-    expect(c.mem.length).toBeLessThanOrEqual(MEM_STRIDE);
-    jit.push(`.org ${k * CODE_STRIDE}`, bytesDirective(image.code));
-    data.push(`.org ${k * MEM_STRIDE}`, bytesDirective(c.mem));
-    const mem = c.mem.length > 0 ? layout.mem + BigInt(k * MEM_STRIDE) : 0n;
-    start.push(target.callAndStore(code, mem, c.mem.length, RESULTS + BigInt(8 * k)));
-  });
-  const source = [
-    '.text',
-    '.globl _start',
-    '_start:',
-    ...start,
-    target.writeAndExit(RESULTS, 8 * cases.length),
-    '.section .bpfjit,"ax"',
-    ...jit,
-    '.section .bpfmem,"aw"',
-    ...data,
-    '.section .bpfhelpers,"ax"',
-    bytesDirective(helpers.code),
-    '.section .bpftable,"a"',
-    bytesDirective(table),
-    '.section .bpfresults,"aw"',
-    `.zero ${8 * cases.length}`,
-    '',
-  ].join('\n');
-  const dir = mkdtempSync(join(tmpdir(), 'execmem-bpfjit-'));
-  try {
-    writeFileSync(join(dir, 'a.s'), source);
-    execFileSync(`${target.prefix}-as`, [
-      ...target.asFlags,
-      '-o',
-      join(dir, 'a.o'),
-      join(dir, 'a.s'),
-    ]);
-    const at = (section: string, address: bigint) =>
-      `--section-start=${section}=0x${address.toString(16)}`;
-    execFileSync(`${target.prefix}-ld`, [
-      '-static',
-      '-e',
-      '_start',
-      '-Ttext=0x10000',
-      at('.bpfjit', layout.code),
-      at('.bpfmem', layout.mem),
-      at('.bpfhelpers', layout.helpers),
-      at('.bpftable', layout.helperTable),
-      at('.bpfresults', RESULTS),
-      '-o',
-      join(dir, 'a.elf'),
-      join(dir, 'a.o'),
-    ]);
-    const out = execFileSync(target.qemu, [...target.qemuFlags, join(dir, 'a.elf')], {
-      maxBuffer: 1 << 24,
-    });
-    const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
-    return cases.map((_, k) => view.getBigUint64(8 * k, true));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+const qemuArches = arches.map((a) => ({ ...a, host: BPF_QEMU_HOSTS[a.name] }));
 
 describe.each(qemuArches)('eBPF JIT output of $name under qemu-user', (target) => {
+  const { host } = target;
   const check = requireHostTools(
-    [`${target.prefix}-as`, `${target.prefix}-ld`, target.qemu],
-    `binutils-${target.prefix.replace('_', '-')} qemu-user`,
+    [`${host.triple}-as`, `${host.triple}-ld`, host.qemu],
+    `binutils-${host.triple.replace('_', '-')} qemu-user`,
   );
   if (check.skip) console.warn(check.reason);
 
@@ -623,7 +480,7 @@ describe.each(qemuArches)('eBPF JIT output of $name under qemu-user', (target) =
         const rng = createPrng(seed);
         cases.push({ name: `seed ${seed}`, program: randomProgram(rng, 40), mem: randomMem(rng) });
       }
-      const results = runUnderQemu(target, cases);
+      const { results } = runBpfJitUnderQemu(host, target.backend, target.runtime, cases);
       const mismatches = cases
         .map((c, k) => ({ c, got: results[k], want: interpretBpf(c.program, c.mem) }))
         .filter(({ got, want }) => got !== want)

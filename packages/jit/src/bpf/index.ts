@@ -14,5 +14,6 @@ export * from './bpfInterpreter';
 export * from './bpfJitDriver';
 export * from './bpfJitTarget';
 export * from './bpfLoadEnv';
+export * from './bpfQemuRun';
 export * from './bpfRawReader';
 export * from './bpfVerifier';
