@@ -31,6 +31,20 @@ describe('execmem explore', () => {
     expect(io.stdout()).toMatch(/expected hazard: as expected/);
   });
 
+  it('with --no-independence interleaves the private steps too: the same verdict from more states', async () => {
+    const states = async (...flags: string[]) => {
+      const io = memoryIo();
+      expect(await run(['explore', 'publish-x86_64', '--json', ...flags], io)).toBe(ExitCode.Ok);
+      const [r] = JSON.parse(io.stdout());
+      expect(r.asExpected).toBe(true);
+      return r.states as number;
+    };
+    const merged = await states();
+    const every = await states('--no-independence');
+    expect(merged).toBeGreaterThan(0);
+    expect(every).toBeGreaterThan(2 * merged);
+  });
+
   it('names an unknown scenario and exits 2', async () => {
     const io = memoryIo();
     expect(await run(['explore', 'no-such-scenario'], io)).toBe(ExitCode.Usage);

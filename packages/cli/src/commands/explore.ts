@@ -33,11 +33,22 @@ export const exploreCommand: CommandFactory = (io, result) =>
     .option('--cpus <n>', 'CPUs, the writer included', '2')
     .option('--random <seed>', 'seeded random runs instead of exhaustive exploration')
     .option('--runs <n>', 'number of random runs with --random', '200')
+    .option(
+      '--no-independence',
+      "interleave the executors' private steps too (same verdicts, far more states; for comparison)",
+    )
     .option('--json', 'print JSON for machines')
     .action(
       (
         names: string[],
-        opts: { list?: boolean; cpus: string; random?: string; runs: string; json?: boolean },
+        opts: {
+          list?: boolean;
+          cpus: string;
+          random?: string;
+          runs: string;
+          independence: boolean;
+          json?: boolean;
+        },
       ) => {
         if (opts.list) {
           for (const s of shippedScenarios) {
@@ -54,7 +65,11 @@ export const exploreCommand: CommandFactory = (io, result) =>
         const selected = names.length > 0 ? names : shippedScenarios.map((s) => s.name);
         const progress = createProgress('explore', selected.length, io.err);
         const results = selected.map((name) => {
-          const r = runScenario(name, resolveArch, { cpus, ...(random ? { random } : {}) });
+          const r = runScenario(name, resolveArch, {
+            cpus,
+            independence: opts.independence,
+            ...(random ? { random } : {}),
+          });
           progress.tick(name);
           return r;
         });

@@ -337,7 +337,7 @@ export function runScenario(
   const found = result.hazards.length > 0 ? 'hazard' : 'safe';
   const lines = [
     `${scenario.name}: ${scenario.description}`,
-    `arch ${arch.name} (${arch.fetchRules.name}), ${check.cpus} CPUs`,
+    `arch ${arch.name} (${arch.fetchRules.name}), ${check.cpus} CPUs${check.independence === false ? ', private steps interleaved too' : ''}`,
     formatSteps(steps),
     `${result.complete ? 'exhaustive' : 'random'}: ${result.states} states, ${result.executions} executions, ${result.outcomes} outcomes`,
     found === 'safe'
