@@ -346,6 +346,15 @@ export class Cpu<I = unknown, S extends IsaState = IsaState> implements MemoryPo
   }
 
   /**
+   * Performs every load this CPU has buffered (`StorageConfig.loadBuffering`)
+   * now: a TLB invalidation reaching it completes only after the accesses
+   * made through the old translations.
+   */
+  performBufferedLoads(): void {
+    this.performLoads(0xffffffff, -1, 0);
+  }
+
+  /**
    * Performs, oldest first, every buffered load that writes a register of
    * `touches`, reads a register of `overwrites`, or is in the bit set
    * `which` (all of them for `touches` of all ones). Each runs its

@@ -193,7 +193,9 @@ export function createMachine<I, S extends IsaState>(config: MachineConfig<I, S>
     dtlb: createTlb(arch.cpuProfile.dtlb, counters, 'data'),
   }));
   kernel.addInvalidationListener((start, end) => {
-    // The kernel changes kernel mappings with flush_tlb_kernel_range(), which waits for every CPU.
+    // The kernel changes kernel mappings with flush_tlb_kernel_range(), which waits for every CPU,
+    // and for the accesses they made through the old translations.
+    for (const c of cpus) c.performBufferedLoads();
     flushTlbKernelRange(tlbs, start, end, { broadcast: arch.tlbBroadcast, initiator: 0, counters });
   });
   const walk = createWalkResult();
@@ -217,6 +219,8 @@ export function createMachine<I, S extends IsaState>(config: MachineConfig<I, S>
     tlbOp(cpu: number, op: number, va: number) {
       const effect = arch.tlbOpEffect(op);
       const targets = effect & TlbOpEffect.Broadcast ? tlbs : [tlbs[cpu]];
+      // Completing the invalidation waits for the accesses made through the old translations.
+      if (effect & TlbOpEffect.Broadcast) for (const c of cpus) c.performBufferedLoads();
       for (const t of targets) {
         for (const tlb of [t.itlb, t.dtlb]) {
           if (effect & TlbOpEffect.Page) tlb.invalidatePage(va);
