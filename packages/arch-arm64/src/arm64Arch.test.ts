@@ -23,7 +23,10 @@ import { BarrierOption, dmbCode, dsbCode } from './isa/barriers';
 import { arm64IsaSamples } from './isa/samples';
 import { TlbiOp } from './isa/system';
 
-describeArchConformance(arm64Arch(), { isaSamples: arm64IsaSamples.map((s) => s.source) });
+describeArchConformance(arm64Arch(), {
+  isaSamples: arm64IsaSamples.map((s) => s.source),
+  registerUse: { flags: { field: 'nzcv', bits: 4 } },
+});
 
 describe('arm64Arch', () => {
   it('derives the fetch rules and the MRS value from CTR_EL0', () => {

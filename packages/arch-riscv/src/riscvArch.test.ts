@@ -26,10 +26,14 @@ function disassembledSamples(compressed: boolean): string[] {
   return [...texts];
 }
 
-describeArchConformance(riscvArch(), { isaSamples: disassembledSamples(true) });
+describeArchConformance(riscvArch(), {
+  isaSamples: disassembledSamples(true),
+  registerUse: { zeroRegister: 0 },
+});
 describeArchConformance(riscvArch({ mode: 'sv48', compressed: false }), {
   isaSamples: disassembledSamples(false),
   trapFill: RISCV_TRAP_FILL,
+  registerUse: { zeroRegister: 0 },
 });
 
 /** The FENCE kind the executor passes for `source`. */

@@ -9,6 +9,7 @@ import { createMachine } from '../machine';
 import { PROT_EXEC, PROT_GLOBAL, PROT_READ, PROT_WRITE } from '../pageTableFormat';
 import { PAGE_SIZE } from '../physicalMemory';
 import { describePageTableConformance } from './pageTableConformance';
+import { checkRegisterUse, type RegisterUseOracleOptions } from './registerUseOracle';
 
 /** Options for {@link describeArchConformance}. */
 export interface ArchConformanceOptions {
@@ -22,6 +23,12 @@ export interface ArchConformanceOptions {
   readonly trapFill?: Uint8Array;
   /** Seed passed to `execmemArchSetup`; default 1. */
   readonly seed?: number;
+  /**
+   * How {@link checkRegisterUse} reads the ISA's state when it checks
+   * `registerUse` on the samples: a hard-wired zero register, and the
+   * field holding the condition flags.
+   */
+  readonly registerUse?: Pick<RegisterUseOracleOptions, 'zeroRegister' | 'flags'>;
 }
 
 /** A port that records the first exception and refuses every memory access. */
@@ -79,8 +86,9 @@ function trapsAt<I, S extends IsaState>(
  * The suite every arch backend must pass (STYLE.md, "one conformance
  * suite for every driver"): the page-table part
  * ({@link describePageTableConformance}), the CPU profile and fetch
- * rules, ISA round trips over the arch's own samples, fetch through the
- * MMU on a small machine, and trap fill: execution entering execmem fill
+ * rules, ISA round trips over the arch's own samples, `registerUse`
+ * against the executor on those samples ({@link checkRegisterUse}, when
+ * the ISA has it), fetch through the MMU on a small machine, and trap fill: execution entering execmem fill
  * at any instruction boundary traps.
  */
 export function describeArchConformance<I, S extends IsaState>(
@@ -124,6 +132,24 @@ export function describeArchConformance<I, S extends IsaState>(
             .join('; ');
           expect(text, sample).toBe(sample);
         }
+      });
+    }
+
+    if (samples.length > 0 && arch.isa.registerUse) {
+      it('declares in registerUse the data flow the executor shows, for every sample', () => {
+        samples.forEach((sample, i) => {
+          const { bytes } = arch.isa.assemble(sample);
+          for (let at = 0; at < bytes.length; ) {
+            const decoded = arch.isa.decode(bytes, at, bytes.length - at);
+            if (!decoded) break;
+            checkRegisterUse(arch.isa, decoded, {
+              ...options.registerUse,
+              seed: 0x5eed + i,
+              name: sample,
+            });
+            at += decoded.length;
+          }
+        });
       });
     }
 

@@ -11,4 +11,5 @@ export {
   describePageTableConformance,
   type PageTableConformanceTarget,
 } from './pageTableConformance';
+export { checkRegisterUse, type RegisterUseOracleOptions } from './registerUseOracle';
 export { findSharedDir, sharedPath } from './sharedData';
