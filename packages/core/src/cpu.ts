@@ -28,7 +28,13 @@ import {
   RegisterUse,
   RegisterUseFlag,
 } from './isa';
-import { LoadBuffer, LoadProbe, MAX_PENDING_LOADS, stateCopier } from './loadBuffer';
+import {
+  ACCESSES_PER_LOAD,
+  LoadBuffer,
+  LoadProbe,
+  MAX_PENDING_LOADS,
+  stateCopier,
+} from './loadBuffer';
 import { PROT_EXEC, PROT_READ, PROT_WRITE } from './pageTableFormat';
 import { PAGE_SIZE } from './physicalMemory';
 import { addObject, type StateHasher } from './stateHash';
@@ -243,7 +249,7 @@ export class Cpu<I = unknown, S extends IsaState = IsaState> implements MemoryPo
     if (ctx.ipis.pending(this.id) > 0) {
       this.shared = true;
       // Interrupts are precise: every issued load performs first.
-      this.performLoads(0xffffffff, -1, 0);
+      this.performBufferedLoads();
       // Taken like an interrupt: entry and return synchronize the fetch stream.
       ctx.views.exception(this.id);
       ctx.ipis.deliver(this.id);
@@ -309,7 +315,7 @@ export class Cpu<I = unknown, S extends IsaState = IsaState> implements MemoryPo
     p.reset();
     this.ctx.arch.isa.execute(entry.insn, scratch as S, p);
     if (p.other) {
-      this.performLoads(0xffffffff, -1, 0);
+      this.performBufferedLoads();
       return false;
     }
     // Accesses to the bytes of a buffered load wait for it (coherence).
@@ -318,7 +324,7 @@ export class Cpu<I = unknown, S extends IsaState = IsaState> implements MemoryPo
       const pa = this.translateData(p.va[k], p.size[k], p.write[k] ? PROT_WRITE : PROT_READ);
       if (pa < 0) {
         // A fault or a page crossing: the instruction runs now, in order.
-        this.performLoads(0xffffffff, -1, 0);
+        this.performBufferedLoads();
         return false;
       }
       for (let i = 0; i < lb.count; i++) if (lb.overlaps(i, pa, p.size[k])) pending |= 1 << i;
@@ -337,7 +343,7 @@ export class Cpu<I = unknown, S extends IsaState = IsaState> implements MemoryPo
     lb.sources[i] = sources;
     lb.destinations[i] = destinations;
     lb.floor[i] = this.ctx.storage.readFloor(this.id);
-    for (let k = 0; k < 2; k++) {
+    for (let k = 0; k < ACCESSES_PER_LOAD; k++) {
       const slot = lb.slot(i, k);
       lb.pa[slot] = k < p.loads ? p.va[k] : 0;
       lb.size[slot] = k < p.loads ? p.size[k] : 0;
@@ -351,15 +357,15 @@ export class Cpu<I = unknown, S extends IsaState = IsaState> implements MemoryPo
    * made through the old translations.
    */
   performBufferedLoads(): void {
-    this.performLoads(0xffffffff, -1, 0);
+    this.performLoads(0, 0, (1 << MAX_PENDING_LOADS) - 1);
   }
 
   /**
    * Performs, oldest first, every buffered load that writes a register of
    * `touches`, reads a register of `overwrites`, or is in the bit set
-   * `which` (all of them for `touches` of all ones). Each runs its
-   * instruction on the real state at its own pc, reading memory at the
-   * addresses it translated at issue, under the read floor it issued with.
+   * `which`. Each runs its instruction on the real state at its own pc,
+   * reading memory at the addresses it translated at issue, under the read
+   * floor it issued with.
    */
   private performLoads(touches: number, overwrites: number, which: number): void {
     const lb = this.loads;
@@ -371,12 +377,7 @@ export class Cpu<I = unknown, S extends IsaState = IsaState> implements MemoryPo
     // Performing one makes no other due: the set is fixed by position before any is removed.
     let due = 0;
     for (let i = 0; i < lb.count; i++) {
-      if (
-        touches === 0xffffffff ||
-        lb.destinations[i] & touches ||
-        lb.sources[i] & overwrites ||
-        which & (1 << i)
-      )
+      if (lb.destinations[i] & touches || lb.sources[i] & overwrites || which & (1 << i))
         due |= 1 << i;
     }
     for (let i = 0, removed = 0; due >>> i !== 0; i++) {
@@ -419,7 +420,7 @@ export class Cpu<I = unknown, S extends IsaState = IsaState> implements MemoryPo
     for (let i = 0; i < lb.count; i++) {
       h.add(lb.pc[i]);
       h.add(now - lb.floor[i]);
-      for (let k = 0; k < 2; k++) {
+      for (let k = 0; k < ACCESSES_PER_LOAD; k++) {
         h.add(lb.pa[lb.slot(i, k)]);
         h.add(lb.size[lb.slot(i, k)]);
       }
@@ -533,7 +534,7 @@ export class Cpu<I = unknown, S extends IsaState = IsaState> implements MemoryPo
     const { ctx } = this;
     this.shared = true;
     // Exceptions are precise: every issued load performs first.
-    this.performLoads(0xffffffff, -1, 0);
+    this.performBufferedLoads();
     ctx.counters.values[Counter.exceptions]++;
     if (cause === 'instructionFault' || cause === 'dataFault')
       ctx.counters.values[Counter.faults]++;
@@ -584,6 +585,17 @@ export class Cpu<I = unknown, S extends IsaState = IsaState> implements MemoryPo
       return false;
     }
     return write;
+  }
+
+  /**
+   * Checks an access that is never independent (an atomic, an exclusive,
+   * a store split across pages) against the declarations, and marks the
+   * step shared.
+   */
+  private noteShared(pa: number, size: number, write: boolean): void {
+    const { independent } = this.ctx;
+    if (independent.active) independent.access(this.id, pa, size, write);
+    this.shared = true;
   }
 
   private dataFault(va: number): false {
@@ -687,7 +699,7 @@ export class Cpu<I = unknown, S extends IsaState = IsaState> implements MemoryPo
       for (let k = 0; k < size; k++) {
         const byte = (k < 4 ? lo >>> (8 * k) : hi >>> (8 * (k - 4))) & 0xff;
         const bytePa = this.ctx.translate(this.id, va + k, PROT_WRITE);
-        this.noteData(bytePa, 1, true, AccessKind.SeqCst);
+        this.noteShared(bytePa, 1, true);
         this.ctx.views.storeIssued(this.id, bytePa, va + k);
         storage.store(this.id, bytePa, 1, byte, 0, kind);
       }
@@ -710,7 +722,7 @@ export class Cpu<I = unknown, S extends IsaState = IsaState> implements MemoryPo
       this.dataFault(va);
       return -1;
     }
-    this.noteData(pa, size, true, AccessKind.SeqCst);
+    this.noteShared(pa, size, true);
     if (!storage.claimExclusive(this.id, pa)) return 1;
     // The store-exclusive succeeds atomically with respect to other writers.
     storage.flush(this.id);
@@ -734,7 +746,7 @@ export class Cpu<I = unknown, S extends IsaState = IsaState> implements MemoryPo
     const { storage } = this.ctx;
     const pa = this.translateData(va, size, PROT_READ | PROT_WRITE);
     if (pa < 0) return this.dataFault(va);
-    this.noteData(pa, size, true, AccessKind.SeqCst);
+    this.noteShared(pa, size, true);
     // Locked instructions and AMOs drain the store buffer and act on memory directly.
     if (kind === AccessKind.SeqCst) storage.fence(this.id, FenceOrder.Full);
     else storage.flush(this.id);

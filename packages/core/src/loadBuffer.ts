@@ -18,12 +18,19 @@
  * @module
  */
 
-import type { AccessKind, AtomicOp, CacheOp, ExceptionCause, IsaState, MemoryPort } from './isa';
+import {
+  AccessKind,
+  type AtomicOp,
+  type CacheOp,
+  type ExceptionCause,
+  type IsaState,
+  type MemoryPort,
+} from './isa';
 
 /** Loads one CPU may hold unperformed. */
 export const MAX_PENDING_LOADS = 4;
 /** Memory accesses one buffered instruction may make (a load pair). */
-const ACCESSES = 2;
+export const ACCESSES_PER_LOAD = 2;
 
 /** The unperformed loads of one CPU, oldest first, in typed arrays. */
 export class LoadBuffer<E> {
@@ -37,13 +44,13 @@ export class LoadBuffer<E> {
   readonly destinations = new Uint32Array(MAX_PENDING_LOADS);
   /** The CPU's read floor when the load issued (its pre-view, without its address registers). */
   readonly floor = new Float64Array(MAX_PENDING_LOADS);
-  /** Per load, its accesses' physical addresses and sizes (`ACCESSES` slots each; size 0 unused). */
-  readonly pa = new Float64Array(MAX_PENDING_LOADS * ACCESSES);
-  readonly size = new Uint8Array(MAX_PENDING_LOADS * ACCESSES);
+  /** Per load, its accesses' physical addresses and sizes (`ACCESSES_PER_LOAD` slots each; size 0 unused). */
+  readonly pa = new Float64Array(MAX_PENDING_LOADS * ACCESSES_PER_LOAD);
+  readonly size = new Uint8Array(MAX_PENDING_LOADS * ACCESSES_PER_LOAD);
 
   /** True when load `i` touches a byte of `[pa, pa + size)`. */
   overlaps(i: number, pa: number, size: number): boolean {
-    for (let k = i * ACCESSES; k < (i + 1) * ACCESSES; k++) {
+    for (let k = i * ACCESSES_PER_LOAD; k < (i + 1) * ACCESSES_PER_LOAD; k++) {
       if (this.size[k] > 0 && this.pa[k] < pa + size && pa < this.pa[k] + this.size[k]) return true;
     }
     return false;
@@ -58,9 +65,9 @@ export class LoadBuffer<E> {
       this.sources[j - 1] = this.sources[j];
       this.destinations[j - 1] = this.destinations[j];
       this.floor[j - 1] = this.floor[j];
-      for (let k = 0; k < ACCESSES; k++) {
-        this.pa[(j - 1) * ACCESSES + k] = this.pa[j * ACCESSES + k];
-        this.size[(j - 1) * ACCESSES + k] = this.size[j * ACCESSES + k];
+      for (let k = 0; k < ACCESSES_PER_LOAD; k++) {
+        this.pa[(j - 1) * ACCESSES_PER_LOAD + k] = this.pa[j * ACCESSES_PER_LOAD + k];
+        this.size[(j - 1) * ACCESSES_PER_LOAD + k] = this.size[j * ACCESSES_PER_LOAD + k];
       }
     }
     this.count--;
@@ -69,7 +76,7 @@ export class LoadBuffer<E> {
 
   /** Slot of access `k` of load `i`. */
   slot(i: number, k: number): number {
-    return i * ACCESSES + k;
+    return i * ACCESSES_PER_LOAD + k;
   }
 }
 
@@ -80,16 +87,16 @@ export class LoadBuffer<E> {
  * maintenance, an exception, a system register).
  */
 export class LoadProbe implements MemoryPort {
-  /** Plain loads recorded, at most {@link ACCESSES}: `va` and `size` of each. */
+  /** Plain loads recorded, at most {@link ACCESSES_PER_LOAD}: `va` and `size` of each. */
   loads = 0;
   /** Plain stores recorded. */
   stores = 0;
   /** Something else happened, or more accesses than recorded. */
   other = false;
-  readonly va = new Float64Array(2 * ACCESSES);
-  readonly size = new Uint8Array(2 * ACCESSES);
+  readonly va = new Float64Array(2 * ACCESSES_PER_LOAD);
+  readonly size = new Uint8Array(2 * ACCESSES_PER_LOAD);
   /** 1 where the recorded access is a store. */
-  readonly write = new Uint8Array(2 * ACCESSES);
+  readonly write = new Uint8Array(2 * ACCESSES_PER_LOAD);
 
   reset(): void {
     this.loads = 0;
@@ -104,8 +111,7 @@ export class LoadProbe implements MemoryPort {
 
   private record(va: number, size: number, kind: AccessKind, write: boolean): boolean {
     const n = this.accesses;
-    // AccessKind.Plain is 0.
-    if (kind !== 0 || n === 2 * ACCESSES) {
+    if (kind !== AccessKind.Plain || n === 2 * ACCESSES_PER_LOAD) {
       this.other = true;
       return true;
     }

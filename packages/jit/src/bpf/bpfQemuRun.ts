@@ -108,6 +108,7 @@ export function runBpfJitUnderQemu(
   options: { readonly repeat?: number } = {},
 ): BpfQemuRun {
   const layout = defaultBpfJitLayout;
+  const repeat = options.repeat ?? 1;
   const { helpers, table } = bpfConformanceEnv(runtime, layout, layout.code);
   const jit: string[] = [];
   const data: string[] = [];
@@ -125,7 +126,7 @@ export function runBpfJitUnderQemu(
     data.push(`.org ${k * MEM_STRIDE}`, bytesDirective(c.mem));
     const mem = c.mem.length > 0 ? layout.mem + BigInt(k * MEM_STRIDE) : 0n;
     const call = host.callAndStore(code, mem, c.mem.length, RESULTS + BigInt(8 * k));
-    start.push((options.repeat ?? 1) > 1 ? host.loop(options.repeat ?? 1, call) : call);
+    start.push(repeat > 1 ? host.loop(repeat, call) : call);
   });
   const source = [
     '.text',
